@@ -29,9 +29,8 @@ class Finding:
 
 def lint(spec: Spec) -> list[Finding]:
     """All findings, errors and acknowledged ones, in file order."""
-    out: list[Finding] = []
-    for f in _checks(spec):
-        out.append(_acknowledge(spec, f))
+    out = [_acknowledge(spec, f) for f in _checks(spec)]
+    out.extend(_unused_acknowledgements(spec, out))
     seen: set[tuple[str, Place, str]] = set()
     unique = []
     for f in out:  # a shared definition included in several tables is reported once
@@ -48,6 +47,24 @@ def _acknowledge(spec: Spec, f: Finding) -> Finding:
         if e is not None and f.id in e.acknowledges:
             return Finding(f.id, f.place, f.message, eid)
     return f
+
+
+def _unused_acknowledgements(spec: Spec, findings: list[Finding]) -> Iterator[Finding]:
+    """An erratum that acknowledges a finding no longer raised is stale (or has a typo)."""
+    used = {(f.acknowledged_by, f.id) for f in findings if f.acknowledged_by}
+    cited = {eid for _, p in spec.library for eid in p.errata}
+    cited |= {eid for m in spec.messages() for p in m.parameters for eid in p.errata}
+    for e in spec.errata:
+        if e.id not in cited:
+            continue  # reported as erratum-unreferenced
+        for fid in e.acknowledges:
+            if (e.id, fid) not in used:
+                yield Finding(
+                    "acknowledgement-unused",
+                    e.place,
+                    f"erratum '{e.id}' acknowledges [{fid}], but no parameter citing it "
+                    "has that finding (remove it, or check the finding ID)",
+                )
 
 
 def _checks(spec: Spec) -> Iterator[Finding]:
@@ -70,58 +87,58 @@ def _checks(spec: Spec) -> Iterator[Finding]:
             yield Finding(
                 "erratum-unreferenced", e.place, f"erratum '{e.id}' is cited by no parameter"
             )
-    for msg in spec.messages():
-        for p in msg.parameters:
-            for eid in p.errata:
-                if eid not in known:
-                    yield Finding(
-                        "unresolved-reference", p.place, f"{p.key} cites unknown erratum '{eid}'"
-                    )
+    cited = [p for _, p in spec.library]
+    cited += [p for msg in spec.messages() for p in msg.parameters if p.include is None]
+    for p in cited:
+        for eid in p.errata:
+            if eid not in known:
+                yield Finding(
+                    "unresolved-reference",
+                    p.place,
+                    f"{p.key} cites erratum '{eid}', which no errata list defines "
+                    f"(defined: {', '.join(sorted(known)) or 'none'})",
+                )
     ids = [op.id for op in spec.operations]
     for op in spec.operations:
         if ids.count(op.id) > 1:
             yield Finding("duplicate-operation", op.place, f"operation ID '{op.id}' is used twice")
 
 
-def _texts(spec: Spec) -> Iterator[Finding]:
-    def check(text: Text | None, place: Place, what: str) -> Iterator[Finding]:
-        if text is None:
-            return
-        for lang in ("en", "de"):
-            if not text.get(lang).strip():
-                yield Finding(
-                    "missing-translation",
-                    place,
-                    f"{what} has no {lang.upper()} text",
-                )
+def _check_text(text: Text | None, place: Place, what: str) -> Iterator[Finding]:
+    if text is None:
+        return
+    for lang in ("en", "de"):
+        if not text.get(lang).strip():
+            yield Finding("missing-translation", place, f"{what} has no {lang.upper()} text")
 
+
+def _texts(spec: Spec) -> Iterator[Finding]:
     for m in spec.methods:
-        yield from check(m.title, m.place, f"method {m.name} title")
+        yield from _check_text(m.title, m.place, f"method {m.name} title")
         for op in m.operations:
-            yield from check(op.title, op.place, f"{op.id} title")
+            yield from _check_text(op.title, op.place, f"{op.id} title")
             for msg in (op.request, op.result):
-                yield from check(msg.caption, msg.place, f"{msg.id} caption")
+                yield from _check_text(msg.caption, msg.place, f"{msg.id} caption")
                 for e in msg.entries:
                     if isinstance(e, Heading):
-                        yield from check(e.text, e.place, f"{msg.id} heading")
+                        yield from _check_text(e.text, e.place, f"{msg.id} heading")
                 for r in msg.rules:
-                    yield from check(r.condition, r.place, f"rule {r.id} condition")
+                    yield from _check_text(r.condition, r.place, f"rule {r.id} condition")
     for _, p in spec.library:
-        yield from _param_texts(p, check)
+        yield from _param_texts(p)
     for msg in spec.messages():
         for p in msg.parameters:
             if p.include is None:
-                yield from _param_texts(p, check)
-    for e in spec.errata:
-        yield from check(e.vendor, e.place, f"erratum {e.id} vendor text")
-        yield from check(e.decision, e.place, f"erratum {e.id} decision")
+                yield from _param_texts(p)
+    for erratum in spec.errata:
+        yield from _check_text(erratum.vendor, erratum.place, f"erratum {erratum.id} vendor text")
+        yield from _check_text(erratum.decision, erratum.place, f"erratum {erratum.id} decision")
 
 
-def _param_texts(p: Parameter, check: object) -> Iterator[Finding]:
-    assert callable(check)
-    yield from check(p.description, p.place, f"{p.key} description")
+def _param_texts(p: Parameter) -> Iterator[Finding]:
+    yield from _check_text(p.description, p.place, f"{p.key} description")
     for v in p.values:
-        yield from check(v.text, p.place, f"{p.key} value {v.value}")
+        yield from _check_text(v.text, p.place, f"{p.key} value {v.value}")
 
 
 def _fits(spec: Spec, fmt: Format, value: str) -> tuple[bool, bool]:
@@ -186,7 +203,10 @@ def _message(spec: Spec, msg: Message) -> Iterator[Finding]:
         k = p.key.lower() if msg.case_insensitive else p.key
         if k in keys:
             yield Finding(
-                "duplicate-key", p.place, f"{msg.id}: key {p.key} appears twice in the table"
+                "duplicate-key",
+                p.row_place,
+                f"{msg.id}: key {p.key} appears twice in the table "
+                f"(first at line {keys[k].row_place.line})",
             )
         keys[k] = p
         if p.include is None:
@@ -199,7 +219,7 @@ def _message(spec: Spec, msg: Message) -> Iterator[Finding]:
         if f is not None and not has(f):
             yield Finding(
                 "mac-field-missing",
-                msg.place,
+                msg.mac_place or msg.place,
                 f"{msg.id}: MAC field {f} is not a parameter of the message "
                 f"(write an absent field as an empty slot, e.g. PayID**MerchantID**)",
             )
@@ -222,19 +242,19 @@ def _message(spec: Spec, msg: Message) -> Iterator[Finding]:
                         f"({', '.join(cond.value_names)})",
                     )
         for k in r.keys:
-            p = msg.parameter(k)
-            if p is not None and p.cnd != "C":
+            q = msg.parameter(k)
+            if q is not None and q.cnd != "C":
                 yield Finding(
                     "rule-on-unconditional",
                     r.place,
-                    f"rule {r.id} makes {k} conditional, but its CND is {p.cnd}",
+                    f"rule {r.id} makes {k} conditional, but its CND is {q.cnd}",
                 )
         covered.update(r.keys)
     for p in msg.parameters:
         if p.cnd == "C" and p.key not in covered and p.default is None:
             yield Finding(
                 "conditional-without-rule",
-                p.place,
+                p.row_place,
                 f"{msg.id}: {p.key} is C but no rule says when it is required",
             )
     if msg.role == "result" and not any(p.code for p in msg.parameters):

@@ -8,10 +8,12 @@ naming file:line:column and the key, so a broken spec is fixed in one pass.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -86,38 +88,64 @@ class _Doc:
         return Place(self.name, 1, 1)
 
 
+def _mark(name: str, mark: yaml.Mark) -> Place:
+    return Place(name, mark.line + 1, mark.column + 1)
+
+
 def _compose(name: str, text: str, problems: list[Problem]) -> _Doc | None:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        place = Place(name, mark.line + 1, mark.column + 1) if mark else Place(name, 1, 1)
+        place = _mark(name, mark) if mark else Place(name, 1, 1)
         problem = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(place, "", f"YAML syntax error: {problem}"))
         return None
     marks: dict[Path_, Place] = {}
     constructor = yaml.SafeLoader("")
+    active: set[int] = set()  # nodes being built: an alias back into one of them is a cycle
+
+    def scalar(node: yaml.Node, path: Path_) -> Any:
+        try:
+            return constructor.construct_object(node)
+        except yaml.YAMLError as exc:
+            # Tags such as !!python/object: the spec holds plain YAML values only.
+            problem = getattr(exc, "problem", None) or str(exc)
+            problems.append(
+                Problem(_mark(name, node.start_mark), _dotted(path), f"{problem}; use plain values")
+            )
+            # Go on with the text as written, so the tag is the only problem reported.
+            return node.value if isinstance(node, yaml.ScalarNode) else None
 
     def build(node: yaml.Node, path: Path_) -> Any:
-        marks[path] = Place(name, node.start_mark.line + 1, node.start_mark.column + 1)
+        marks[path] = _mark(name, node.start_mark)
+        if id(node) in active:
+            problems.append(
+                Problem(marks[path], _dotted(path), "an alias refers to a node that contains it")
+            )
+            return None
         if isinstance(node, yaml.MappingNode):
+            active.add(id(node))
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = str(constructor.construct_object(key_node))
+                where = _mark(name, key_node.start_mark)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    problems.append(Problem(where, _dotted(path), "a key must be plain text"))
+                    continue
+                key = str(scalar(key_node, path))
                 if key in out:
-                    where = Place(
-                        name, key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                    )
-                    dotted = ".".join(str(p) for p in (*path, key))
-                    problems.append(Problem(where, dotted, f"duplicate key '{key}'"))
+                    problems.append(Problem(where, _dotted((*path, key)), f"duplicate key '{key}'"))
                 out[key] = build(value_node, (*path, key))
-                marks[(*path, key)] = Place(
-                    name, key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                )
+                # A key is reported at its own line, not at its value's.
+                marks[(*path, key)] = where
+            active.discard(id(node))
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return constructor.construct_object(node)
+            active.add(id(node))
+            items = [build(item, (*path, i)) for i, item in enumerate(node.value)]
+            active.discard(id(node))
+            return items
+        return scalar(node, path)
 
     if root is None:
         problems.append(Problem(Place(name, 1, 1), "", "the file is empty"))
@@ -141,9 +169,60 @@ def _schema_problems(doc: _Doc, kind: str) -> list[Problem]:
     out = []
     for err in _validator(kind).iter_errors(doc.data):
         path = tuple(err.absolute_path)
-        dotted = ".".join(str(p) for p in path)
-        out.append(Problem(doc.place(path), dotted, _explain(err)))
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            # One problem per unknown key, at the key's own line.
+            schema = err.schema if isinstance(err.schema, dict) else {}
+            allowed = sorted(schema.get("properties", {}))
+            for key in err.instance:
+                if key not in allowed:
+                    out.append(_unknown_key(doc, (*path, key), allowed))
+            continue
+        out.append(Problem(doc.place(path), _dotted(path), _explain(err)))
     return out
+
+
+def _dotted(path: Path_) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _unknown_key(doc: _Doc, path: Path_, allowed: list[str]) -> Problem:
+    key = str(path[-1])
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    message = f"unknown key '{key}'{hint}; allowed keys: {', '.join(allowed)}"
+    return Problem(doc.place(path), _dotted(path), message)
+
+
+# Values that are texts for people and may span lines; every other string of the
+# spec is a one-line token (a key, a format, an ID, a value).
+_TEXT_KEYS = frozenset({"en", "de", "note", "source"})
+
+
+def _control_problems(doc: _Doc) -> list[Problem]:
+    """Tokens with a line break or other control character (e.g. from a YAML block scalar)."""
+    out: list[Problem] = []
+
+    def walk(data: Any, path: Path_) -> None:
+        if isinstance(data, dict):
+            for k, v in data.items():
+                if _has_control(k):
+                    out.append(Problem(doc.place((*path, k)), _dotted((*path, k)), _CONTROL))
+                walk(v, (*path, k))
+        elif isinstance(data, list):
+            for i, v in enumerate(data):
+                walk(v, (*path, i))
+        elif isinstance(data, str) and not (path and path[-1] in _TEXT_KEYS) and _has_control(data):
+            out.append(Problem(doc.place(path), _dotted(path), f"{data!r}: {_CONTROL}"))
+
+    walk(doc.data, ())
+    return out
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+_CONTROL = "must be one line without control characters (only en/de texts may span lines)"
 
 
 def _explain(err: jsonschema.ValidationError) -> str:
@@ -151,15 +230,15 @@ def _explain(err: jsonschema.ValidationError) -> str:
     if err.validator == "required":
         missing = str(err.message).split("'")[1] if "'" in err.message else err.message
         return f"missing key '{missing}'"
-    if err.validator == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
-        return f"{err.message}; allowed keys: {', '.join(allowed)}"
-    if err.validator == "enum":
+    if err.validator == "enum" and isinstance(err.validator_value, list):
         allowed = ", ".join(repr(v) for v in err.validator_value)
         return f"value {err.instance!r} is not allowed; allowed: {allowed}"
     if err.validator == "pattern" and err.schema is _schema()["$defs"].get("format"):
         return f"{err.instance!r} is not a vendor format such as ans..32, a3, n..10, bool, dttm"
     if err.validator == "type":
+        if err.validator_value == "string" and not isinstance(err.instance, str):
+            # YAML reads 2024-01-01 as a date, yes as true, 007 as a number.
+            return f"expected text, got {err.instance!r}; quote the value to make it text"
         return f"{err.instance!r} is not of type {err.validator_value}"
     return str(err.message)
 
@@ -179,10 +258,16 @@ class _Builder:
         self.problems = problems
         self.library: dict[str, Parameter] = {}
         self.errata: list[Erratum] = []
+        self.letters: dict[str, FormatLetter] = {}
 
     def err(self, doc: _Doc, path: Path_, message: str) -> None:
-        dotted = ".".join(str(p) for p in path)
-        self.problems.append(Problem(doc.place(path), dotted, message))
+        self.problems.append(Problem(doc.place(path), _dotted(path), message))
+
+    def regex(self, doc: _Doc, path: Path_, regex: str) -> None:
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            self.err(doc, path, f"regular expression {regex!r} does not compile: {exc}")
 
     def legend(self, doc: _Doc) -> Legend:
         d = doc.data
@@ -190,15 +275,27 @@ class _Builder:
             CharClass(n, c.get("regex"), c.get("excludes"), _text(c["text"]))
             for n, c in d["character_classes"].items()
         )
+        for c in classes:
+            if c.regex is not None:
+                self.regex(doc, ("character_classes", c.name, "regex"), f"[{c.regex}]")
+            if c.excludes is not None:
+                self.regex(doc, ("character_classes", c.name, "excludes"), f"[^{c.excludes}]")
         known = {c.name for c in classes}
         formats = []
         for n, f in d["formats"].items():
             for i, c in enumerate(f.get("classes", [])):
                 if c not in known:
-                    self.err(doc, ("formats", n, "classes", i), f"unknown character class '{c}'")
+                    self.err(
+                        doc,
+                        ("formats", n, "classes", i),
+                        f"unknown character class '{c}'; defined: {', '.join(sorted(known))}",
+                    )
+            if "pattern" in f:
+                self.regex(doc, ("formats", n, "pattern"), f["pattern"])
             formats.append(
                 FormatLetter(n, tuple(f.get("classes", [])), f.get("pattern"), _text(f["text"]))
             )
+        self.letters = {f.name: f for f in formats}
         return Legend(
             character_classes=classes,
             formats=tuple(formats),
@@ -216,11 +313,11 @@ class _Builder:
         prov: Provenance,
         include: str | None = None,
     ) -> Parameter:
-        fmt = Format.parse(d["format"])
-        assert fmt is not None  # the schema's format pattern admits only parseable formats
+        fmt = self.format(doc, (*path, "format"), d["format"])
         enforce = d.get("enforce", {})
-        enforced = Format.parse(enforce["format"]) if "format" in enforce else fmt
-        assert enforced is not None
+        enforced = fmt
+        if "format" in enforce:
+            enforced = self.format(doc, (*path, "enforce", "format"), enforce["format"])
         return Parameter(
             key=d["key"],
             format=fmt,
@@ -243,6 +340,22 @@ class _Builder:
             code=d.get("code", False),
             errata=tuple(d.get("errata", [])),
         )
+
+    def format(self, doc: _Doc, path: Path_, raw: str) -> Format:
+        """The parsed format; checks that legend.yaml defines its letter."""
+        fmt = Format.parse(raw)
+        if fmt is None:  # the schema admits only parseable formats; kept as a guard
+            self.err(doc, path, f"{raw!r} is not a vendor format such as ans..32, a3, bool")
+            return Format(raw, "ans")
+        letter = self.letters.get(fmt.kind)
+        if letter is None or (letter.pattern is None and not letter.classes):
+            self.err(
+                doc,
+                path,
+                f"format {raw} uses the letter '{fmt.kind}', which legend.yaml `formats` "
+                "does not define with classes or a pattern",
+            )
+        return fmt
 
     def shared(self, doc: _Doc) -> None:
         for name, d in doc.data["parameters"].items():
@@ -291,8 +404,8 @@ class _Builder:
                         f"in shared.yaml (known: {known})",
                     )
                     continue
-                # The row keeps the shared definition but is placed where it is included.
-                entries.append(shared)
+                # The row keeps the shared definition and records where it is included.
+                entries.append(replace(shared, included_at=doc.place(rpath)))
             elif "heading" in row:
                 entries.append(Heading(_text(row["heading"]), doc.place(rpath)))
             else:
@@ -325,6 +438,7 @@ class _Builder:
             caption_provenance=_prov(
                 d.get("caption_provenance"), Provenance(prov.source, "translation")
             ),
+            mac_place=doc.place((*path, "mac")),
         )
 
     def method(self, doc: _Doc) -> Method:
@@ -361,15 +475,25 @@ class _Builder:
 
 def load_spec(spec_dir: str | Path) -> Spec:
     """Load and check every file of a spec folder; raise SpecError with all problems."""
-    root = Path(spec_dir)
+    root = Path(spec_dir).resolve()
+    # Problems about the folder as a whole name it by its full path.
+    folder = Place(str(root), 0, 0)
     problems: list[Problem] = []
     if not root.is_dir():
-        raise SpecError([Problem(Place(str(root), 0, 0), "", "spec folder not found")])
+        raise SpecError([Problem(folder, "", "spec folder not found")])
     files = sorted(root.glob("*.yaml"))
+    for path in sorted(root.glob("*.yml")):
+        problems.append(
+            Problem(Place(path.name, 0, 0), "", "spec files end in .yaml; rename it to be read")
+        )
     docs: dict[str, _Doc] = {}
     sources = []
     for path in files:
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(Place(path.name, 0, 0), "", f"cannot read: {exc.strerror}"))
+            continue
         sources.append((path.name, hashlib.sha256(raw).hexdigest()))
         try:
             text = raw.decode("utf-8")
@@ -383,13 +507,18 @@ def load_spec(spec_dir: str | Path) -> Spec:
         if not isinstance(doc.data, dict):
             problems.append(Problem(doc.place(()), "", "the file must hold a mapping of keys"))
             continue
-        found = _schema_problems(doc, kind)
+        found = _schema_problems(doc, kind) + _control_problems(doc)
         problems.extend(found)
         if not found:
             docs[path.name] = doc
     for name in FIXED_FILES:
-        if not (root / name).exists():
-            problems.append(Problem(Place(str(root / name), 0, 0), "", f"missing spec file {name}"))
+        if not (root / name).is_file():
+            needed = ", ".join(FIXED_FILES)
+            problems.append(
+                Problem(
+                    Place(name, 0, 0), "", f"missing spec file {name} (every spec has {needed})"
+                )
+            )
     if problems:
         raise SpecError(problems)
 
@@ -399,9 +528,7 @@ def load_spec(spec_dir: str | Path) -> Spec:
     codes = b.codes(docs["codes.yaml"])
     methods = [b.method(doc) for name, doc in docs.items() if name not in FIXED_FILES]
     if not methods:
-        problems.append(
-            Problem(Place(str(root), 0, 0), "", "no method file (such as alipayplus.yaml)")
-        )
+        problems.append(Problem(folder, "", "no method file (such as alipayplus.yaml)"))
     if problems:
         raise SpecError(problems)
     return Spec(

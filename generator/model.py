@@ -25,6 +25,9 @@ class Place:
     column: int
 
     def __str__(self) -> str:
+        # Line 0 marks a whole file or folder (for example a missing file).
+        if self.line <= 0:
+            return self.file
         return f"{self.file}:{self.line}:{self.column}"
 
 
@@ -110,6 +113,14 @@ class Parameter:
     status: bool = False
     code: bool = False
     errata: tuple[str, ...] = ()
+    # For an included row: where the include stands in its table (``place`` is
+    # where the shared definition stands in shared.yaml).
+    included_at: Place | None = None
+
+    @property
+    def row_place(self) -> Place:
+        """Where this row stands in its table: the include line or the row itself."""
+        return self.included_at or self.place
 
     @property
     def mandatory(self) -> bool:
@@ -161,6 +172,7 @@ class Message:
     rules: tuple[Rule, ...]
     place: Place
     caption_provenance: Provenance = Provenance("", "translation")
+    mac_place: Place | None = None  # where the ``mac`` line stands
 
     @property
     def id(self) -> str:
@@ -260,7 +272,7 @@ class Legend:
     def char_class(self, kind: str) -> str:
         """The regex character class (with brackets) a format letter allows."""
         letter = self.format_letter(kind)
-        if letter is None or letter.pattern is not None:
+        if letter is None or letter.pattern is not None or not letter.classes:
             raise KeyError(kind)
         classes = {c.name: c for c in self.character_classes}
         used = [classes[n] for n in letter.classes]
