@@ -1,7 +1,8 @@
 """Tests of generator/page.py, the parser for the Confluence text export of the vendor page.
 
-The seed export is tests/fixtures/vendor/alipayplus-page.txt (a copy of the vendor page), a "Versions Compared" view in
-which old and new text are interleaved. Expected values below are what the page visibly says.
+The seed export is tests/fixtures/vendor/alipayplus-page.txt (a copy of the vendor page), a
+"Versions Compared" view in which old and new text are interleaved. Expected values below are
+what the page visibly says.
 """
 
 import contextlib
