@@ -1,0 +1,147 @@
+"""The worked examples: recomputed from what the pages print, without paygate.
+
+The MACs are recomputed with the standard library's hmac and the documented
+test key; Data is decrypted with plain Blowfish ECB from `cryptography`. The
+payment's request MAC is also checked against the vendor's own published
+known answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+import pytest
+from cryptography.hazmat.decrepit.ciphers.algorithms import Blowfish
+from cryptography.hazmat.primitives.ciphers import Cipher, modes
+from docs_helpers import LANGS, docs, html_page, labels, spec
+
+from generator.model import Message
+
+OPERATIONS = [op.id for op in spec().operations]
+
+# Computop's published example (developer.computop.com pageId=37193623): the
+# request MAC of a new payment under the key "mySecret".
+VENDOR_MAC_INPUT = "*TID-4453732122167114558*yourMerchantId*1234*EUR"
+VENDOR_MAC = "38ced807e293fc634a6c36ffaea7bd2687038d40615781918aef2de7bb9a9903"
+
+
+@dataclass
+class Printed:
+    """The worked example as one Markdown page prints it."""
+
+    hmac_key: str
+    blowfish_key: str
+    mac_inputs: list[str]  # request, result
+    macs: list[str]
+    blocks: list[str]  # request parameters, plaintext, sent fields, result
+
+
+def printed(lang: str, op_id: str) -> Printed:
+    text = docs()[f"docs/{lang}/{op_id}.md"]
+    example = text[text.index(f"## {labels(lang)['example']}") :]
+
+    def values(label_key: str) -> list[str]:
+        label = re.escape(labels(lang)[label_key])
+        return re.findall(rf"^- {label}: `([^`]*)`$", example, re.MULTILINE)
+
+    (hmac_key,) = values("hmac_key")
+    (blowfish_key,) = values("blowfish_key")
+    blocks = re.findall(r"^```text\n(.*?)\n```$", example, re.MULTILINE | re.DOTALL)
+    return Printed(hmac_key, blowfish_key, values("mac_input"), values("mac_value"), blocks)
+
+
+def pairs(lines: str, sep: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in lines.split(sep))
+
+
+def mac_input(msg: Message, params: dict[str, str]) -> str:
+    """The MAC input as the vendor defines it: fields joined with *, keys case-insensitive."""
+    folded = {k.lower(): v for k, v in params.items()}
+    return "*".join(folded.get(f.lower(), "") if f else "" for f in msg.mac)
+
+
+def hmac_sha256(key: str, message: str) -> str:
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest().upper()
+
+
+def blowfish_decrypt(key: str, data: str, length: int) -> str:
+    decryptor = Cipher(Blowfish(key.encode()), modes.ECB()).decryptor()
+    raw = decryptor.update(bytes.fromhex(data)) + decryptor.finalize()
+    return raw[:length].decode("utf-8")
+
+
+def blowfish_encrypt(key: str, plaintext: str) -> str:
+    raw = plaintext.encode("utf-8")
+    raw += b"\0" * (-len(raw) % 8)  # Computop's zero padding
+    encryptor = Cipher(Blowfish(key.encode()), modes.ECB()).encryptor()
+    return (encryptor.update(raw) + encryptor.finalize()).hex().upper()
+
+
+@pytest.mark.parametrize("op_id", OPERATIONS)
+def test_request_mac_recomputes_with_the_documented_key(op_id: str) -> None:
+    op = spec().operation(op_id)
+    ex = printed("en", op_id)
+    params = pairs(ex.blocks[0], "\n")
+    assert ex.mac_inputs[0] == mac_input(op.request, params)
+    assert ex.macs[0] == hmac_sha256(ex.hmac_key, ex.mac_inputs[0])
+
+
+def test_payment_mac_is_the_vendors_known_answer() -> None:
+    ex = printed("en", "alipayplus.payment")
+    assert ex.hmac_key == "mySecret"
+    assert ex.mac_inputs[0] == VENDOR_MAC_INPUT
+    assert ex.macs[0] == VENDOR_MAC.upper()
+
+
+@pytest.mark.parametrize("op_id", OPERATIONS)
+def test_data_decrypts_to_the_documented_plaintext(op_id: str) -> None:
+    ex = printed("en", op_id)
+    params, plaintext, sent = pairs(ex.blocks[0], "\n"), ex.blocks[1], pairs(ex.blocks[2], "\n")
+    assert list(sent) == ["MerchantID", "Len", "Data"]
+    assert sent["MerchantID"] == params["MerchantID"]
+    assert int(sent["Len"]) == len(plaintext.encode("utf-8"))
+    assert blowfish_decrypt(ex.blowfish_key, sent["Data"], int(sent["Len"])) == plaintext
+    # The plaintext carries the built parameters and the MAC, nothing else.
+    assert pairs(plaintext, "&") == {**params, "MAC": ex.macs[0]}
+    # ECB with zero padding is deterministic: the same plaintext gives the same Data.
+    assert blowfish_encrypt(ex.blowfish_key, plaintext) == sent["Data"]
+
+
+@pytest.mark.parametrize("op_id", OPERATIONS)
+def test_result_mac_recomputes_with_the_documented_key(op_id: str) -> None:
+    op = spec().operation(op_id)
+    ex = printed("en", op_id)
+    result = pairs(ex.blocks[3], "&")
+    assert ex.mac_inputs[1] == mac_input(op.result, result)
+    assert ex.macs[1] == hmac_sha256(ex.hmac_key, ex.mac_inputs[1])
+    if op.result.parameter("MAC") is not None:
+        assert result["MAC"] == ex.macs[1]
+    else:
+        assert "MAC" not in result
+    # Every mandatory result parameter is there, in the table's order.
+    order = [p.key for p in op.result.parameters]
+    assert list(result) == sorted(result, key=order.index)
+    assert {p.key for p in op.result.parameters if p.mandatory} <= set(result)
+
+
+@pytest.mark.parametrize("op_id", OPERATIONS)
+def test_both_languages_and_the_html_show_the_same_example(op_id: str) -> None:
+    en, de = (printed(lang, op_id) for lang in LANGS)
+    assert en == de
+    codes = html_page().codes
+    assert ("hmac-key", en.hmac_key) in codes
+    assert ("blowfish-key", en.blowfish_key) in codes
+    for value in en.macs:
+        assert ("mac", value) in codes
+    for value in en.mac_inputs:
+        assert ("mac-input", value) in codes
+
+
+def test_the_keys_are_labelled_as_test_keys() -> None:
+    for lang in LANGS:
+        text = docs()[f"docs/{lang}/alipayplus.payment.md"]
+        assert f"> **{labels(lang)['test_keys_warning']}**" in text
+    assert "test key" in labels("en")["hmac_key"] and "test key" in labels("en")["blowfish_key"]
