@@ -1,0 +1,1 @@
+"""paygate generator: spec loader, lint, emitters, and the `paygate` command."""
