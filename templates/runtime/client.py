@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ from .secrets import Secret
 __all__ = ["Client", "Config", "RedirectForm"]
 
 log = logging.getLogger("paygate")
+
+_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f]")
+_KEY: Final = re.compile("[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 #: 5xx answers worth a retry of a call that carries a ReqId.
 RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
@@ -302,7 +306,15 @@ class Client:
             raise DecryptionError("Len is not a number") from None
         if length < 0:
             raise DecryptionError("Data without a valid Len")
-        plain = split_params(self._cipher.decrypt(data, length))
+        text = self._cipher.decrypt(data, length)
+        # The vendor's MAC covers only PayID, TransID, mid, Status and Code, and ECB has
+        # no integrity check: refuse decrypted text that cannot be a parameter string,
+        # so that a corrupted block elsewhere in Data does not pass unnoticed.
+        if _CONTROL.search(text):
+            raise DecryptionError("decrypted Data holds control characters: wrong key or corrupt")
+        plain = split_params(text)
+        if not all(_KEY.fullmatch(k) for k in plain):
+            raise DecryptionError("decrypted Data is not a key=value string: wrong key or corrupt")
         extra = {k: v for k, v in fields.items() if k.lower() not in {"data", "len"}}
         return {**extra, **plain}
 
