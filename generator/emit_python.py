@@ -8,8 +8,10 @@ pyproject.toml, so generated code is byte-stable and passes `ruff format --check
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import iso4217
@@ -17,7 +19,7 @@ import pycountry
 
 from . import texts
 from .model import Format, Message, Operation, Parameter, Spec, Text
-from .render import render
+from .render import RenderError, render
 
 RUNTIME_DIR = "runtime"
 
@@ -37,6 +39,35 @@ def class_name(op: Operation) -> str:
     return op.name.capitalize() + "Result"
 
 
+# Names the generated result classes define themselves; a parameter cannot take them.
+RESERVED_FIELDS = frozenset({"extra", "ok", "code_info"})
+
+
+def identifier(value: str) -> str:
+    """A Python name for an enumerated value: non-word characters become "_"."""
+    name = re.sub(r"\W", "_", value, flags=re.ASCII)
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def check_names(msg: Message) -> None:
+    """Every key becomes a keyword argument or a field: refuse those Python cannot spell."""
+    for p in msg.parameters:
+        problem = ""
+        if not p.key.isidentifier():
+            problem = "is not a Python identifier"
+        elif keyword.iskeyword(p.key):
+            problem = "is a Python keyword"
+        elif msg.role == "result" and p.key in RESERVED_FIELDS:
+            problem = f"clashes with the result classes' own {p.key!r}"
+        if problem:
+            raise RenderError(
+                f"{p.row_place}: key {p.key!r} of {msg.id} {problem}; builders and "
+                "result classes take keys as names"
+            )
+
+
 @dataclass
 class ParamView:
     key: str
@@ -47,6 +78,7 @@ class ParamView:
     min: int
     max: int | None
     fixed: bool
+    format_doc: str  # the vendor format, and what is checked instead where it differs
     chars: str | None = None
     pattern: str | None = None
     pattern_const: str | None = None
@@ -93,6 +125,11 @@ def param_view(spec: Spec, msg: Message, p: Parameter) -> ParamView:
     fmt = p.enforced
     letter = spec.legend.format_letter(fmt.kind)
     assert letter is not None
+    format_doc = f"{p.format.raw} {p.cnd}"
+    if p.pattern is not None:
+        format_doc += f" (checked: pattern {p.pattern})"
+    elif fmt != p.format:
+        format_doc += f" (checked: {fmt.raw})"
     view = ParamView(
         key=p.key,
         lookup=lookup,
@@ -102,6 +139,7 @@ def param_view(spec: Spec, msg: Message, p: Parameter) -> ParamView:
         min=fmt.min_length,
         max=fmt.max_length,
         fixed=fmt.length is not None and not fmt.variable,
+        format_doc=format_doc,
         allowed=texts.allowed(spec, msg, p),
         description=p.description.en,
         default=p.default,
@@ -128,6 +166,7 @@ def param_view(spec: Spec, msg: Message, p: Parameter) -> ParamView:
 
 
 def message_view(spec: Spec, msg: Message) -> MessageView:
+    check_names(msg)
     params = [param_view(spec, msg, p) for p in msg.parameters]
 
     def look(k: str) -> str:
@@ -188,6 +227,7 @@ def char_classes(spec: Spec) -> dict[str, str]:
     }
 
 
+@cache
 def iso_data() -> tuple[list[tuple[str, int | None]], list[str], str]:
     currencies = sorted((c.code, c.exponent) for c in iso4217.Currency)
     countries = sorted(c.alpha_2 for c in pycountry.countries)
@@ -238,13 +278,19 @@ def emit_package(spec: Spec, templates: Path) -> dict[str, str]:
     messages = [message_view(spec, m) for m in spec.messages()]
     ops = operation_views(spec)
     patterns = pattern_consts(messages)
-    statuses: list[tuple[str, str]] = []
+    # Status members in order of first appearance: (member name, value, EN text).
+    statuses: dict[str, tuple[str, str, str]] = {}
     for m in spec.messages():
         for p in m.parameters:
             if p.status:
                 for v in p.values:
-                    if v.value not in [s for s, _ in statuses]:
-                        statuses.append((v.value, v.text.en))
+                    name = identifier(v.value)
+                    if name in statuses and statuses[name][1] != v.value:
+                        raise RenderError(
+                            f"{p.place}: Status values {statuses[name][1]!r} and {v.value!r} "
+                            f"both become the Python name {name}"
+                        )
+                    statuses.setdefault(name, (name, v.value, v.text.en))
     currencies, countries, iso_source = iso_data()
     ctx = {
         "header": head,
@@ -254,7 +300,7 @@ def emit_package(spec: Spec, templates: Path) -> dict[str, str]:
         "char_classes": char_classes(spec),
         "charset_allowed": charset_allowed(spec),
         "patterns": patterns,
-        "statuses": statuses,
+        "statuses": list(statuses.values()),
         "currencies": currencies,
         "countries": countries,
         "iso_source": iso_source,

@@ -1,9 +1,11 @@
 """Generate generated/ from spec/ and templates/, write it safely, or check it.
 
-`generate` writes every file to a temporary folder next to generated/ and
-swaps it in with renames only when everything rendered and formatted, so a
-failure never leaves generated/ half-written. `check` renders in memory and
-reports a unified diff against what is on disk.
+`generate` renders and formats everything in memory first, then writes the
+files to a folder next to generated/ and swaps it in with renames, so a
+failure never leaves generated/ half-written; it never replaces a folder it
+did not make. `check` renders in memory and reports a unified diff against
+what is on disk. Both can read another spec folder and write or compare
+another output folder (the golden record of the tests uses that).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from pathlib import Path
 
 from .emit_python import emit_package
 from .emit_schema import emit_schemas
-from .loader import load_spec
+from .loader import SpecError, load_spec
 from .model import Spec
+from .render import RenderError
 
 
 class GenerateError(Exception):
@@ -29,21 +32,40 @@ class GenerateError(Exception):
 
 @dataclass(frozen=True)
 class Project:
-    """The folders of a paygate project checkout."""
+    """The folders of a paygate project checkout.
+
+    ``spec_dir`` and ``output_dir`` replace spec/ and generated/ (the
+    ``--spec``/``--output`` options, e.g. for the golden record); templates
+    always come from the project itself.
+    """
 
     root: Path
+    spec_dir: Path | None = None
+    output_dir: Path | None = None
 
     @property
     def spec(self) -> Path:
-        return self.root / "spec"
+        return self.spec_dir if self.spec_dir is not None else self.root / "spec"
 
     @property
     def templates(self) -> Path:
         return self.root / "templates"
 
     @property
+    def own_spec(self) -> bool:
+        """True when the spec read is the project's spec/ (whose docs examples exist)."""
+        return self.spec.resolve() == (self.root / "spec").resolve()
+
+    @property
     def generated(self) -> Path:
-        return self.root / "generated"
+        return self.output_dir if self.output_dir is not None else self.root / "generated"
+
+    def shown(self, path: Path) -> str:
+        """A folder as messages name it: relative to the project where it lies inside."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
 
 
 def find_project(start: Path | None = None) -> Project:
@@ -59,10 +81,31 @@ def find_project(start: Path | None = None) -> Project:
 
 def _ruff() -> str:
     try:
-        from ruff.__main__ import find_ruff_bin
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - ruff is a dependency
         raise GenerateError("ruff is needed to format generated code: pip install ruff") from exc
     return str(find_ruff_bin())
+
+
+def _check_syntax(py: dict[str, str]) -> None:
+    """Every generated module must parse; a failure names the module, line and template."""
+    problems = []
+    for rel, text in sorted(py.items()):
+        try:
+            compile(text, rel, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:  # ValueError: NUL bytes, on some Pythons
+            lineno = getattr(exc, "lineno", None)
+            where = f"{rel}:{lineno}" if lineno else rel
+            line = (getattr(exc, "text", None) or "").strip()
+            shown = f": {line!r}" if line else ""
+            msg = getattr(exc, "msg", None) or str(exc)
+            template = f"templates/python/{Path(rel).name}.j2"
+            problems.append(
+                f"{where}: {msg}{shown} (a bug in {template} or in a runtime module under "
+                "templates/runtime/)"
+            )
+    if problems:
+        raise GenerateError("generated code does not parse:\n" + "\n".join(problems))
 
 
 def format_python(files: dict[str, str], config: Path) -> dict[str, str]:
@@ -70,58 +113,126 @@ def format_python(files: dict[str, str], config: Path) -> dict[str, str]:
     py = {k: v for k, v in files.items() if k.endswith(".py")}
     if not py:
         return files
+    _check_syntax(py)
     with tempfile.TemporaryDirectory(prefix="paygate-fmt-") as tmp:
         for rel, text in py.items():
             path = Path(tmp, rel)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(text.encode("utf-8"))
         # Sort imports and __all__ as ruff would, then format: templates stay readable.
         common = ["--quiet", "--config", str(config), "--no-cache"]
         fix = [_ruff(), "check", "--fix", "--select", "I001,RUF022", "--exit-zero", *common, tmp]
         for args in (fix, [_ruff(), "format", *common, tmp]):
             proc = subprocess.run(args, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
-                raise GenerateError(f"generated code does not parse (template bug):\n{proc.stderr}")
+                detail = (proc.stderr or proc.stdout).replace(tmp + "/", "")
+                raise GenerateError(f"ruff could not format the generated code:\n{detail}")
         out = dict(files)
         for rel in py:
-            out[rel] = Path(tmp, rel).read_text(encoding="utf-8")
+            out[rel] = Path(tmp, rel).read_bytes().decode("utf-8")
     return out
 
 
 def render_all(project: Project, spec: Spec | None = None) -> dict[str, str]:
-    """Every generated file, relative to generated/, as it should be on disk."""
+    """Every generated file, relative to the output folder, as it should be on disk.
+
+    The reference docs are made from the project's own spec only: their worked
+    examples (templates/docs/) are written for its operations. Another spec
+    (``--spec``, such as the golden record's) yields the package and schemas.
+    """
     spec = spec or load_spec(project.spec)
     files: dict[str, str] = {}
-    files.update(emit_package(spec, project.templates))
-    files.update(emit_schemas(spec))
+    try:
+        files.update(emit_package(spec, project.templates))
+        files.update(emit_schemas(spec))
+    except RenderError as exc:
+        raise GenerateError(str(exc)) from None
+    # Formatting parses every generated module: a template that writes broken
+    # Python is reported here, before the docs import the package.
+    files = format_python(files, project.root / "pyproject.toml")
     try:
         from .emit_docs import emit_docs
     except ImportError:
         pass
     else:
-        files.update(emit_docs(spec, project.templates))
-    return format_python(files, project.root / "pyproject.toml")
+        if project.own_spec:
+            files.update(emit_docs(spec, project.templates))
+    return files
+
+
+def spec_report(project: Project, exc: SpecError) -> str:
+    """Every spec problem on its own line, placed under the spec folder actually read."""
+    folder = project.shown(project.spec)
+    lines = [
+        f"{folder}/{p}" if "/" not in p.place.file and p.place.file != "<spec>" else str(p)
+        for p in exc.problems
+    ]
+    n = len(exc.problems)
+    lines.append(f"error: the spec has {n} problem{'s' if n != 1 else ''}")
+    return "\n".join(lines)
 
 
 def write(project: Project, files: dict[str, str]) -> list[str]:
-    """Replace generated/ with exactly ``files``; return the paths that changed."""
+    """Replace the output folder with exactly ``files``; return the paths that changed.
+
+    All files are written to a sibling folder first and swapped in with two
+    renames, so readers see the old or the new tree, never a mix. If the swap
+    fails, the old tree is put back. Nothing is touched when nothing changed.
+    """
     target = project.generated
     changed = diff_paths(project, files)
-    staging = Path(tempfile.mkdtemp(prefix=".generated-", dir=project.root))
+    if not changed:
+        return []
+    _refuse_foreign(project, target)
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / f".{target.name}-new-{os.getpid()}"
+    old = parent / f".{target.name}-old-{os.getpid()}"
+    for leftover in (staging, old):  # from a run that was killed mid-way
+        shutil.rmtree(leftover, ignore_errors=True)
     try:
+        staging.mkdir()  # a plain mkdir: permissions follow the umask, as generated/ should
         for rel, text in sorted(files.items()):
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(text.encode("utf-8"))
-        old = project.root / f".generated-old-{os.getpid()}"
+        moved = False
         if target.exists():
             target.rename(old)
-        staging.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+            moved = True
+        try:
+            staging.rename(target)
+        except BaseException:
+            if moved:
+                old.rename(target)
+            raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    shutil.rmtree(old, ignore_errors=True)
     return changed
+
+
+def _refuse_foreign(project: Project, target: Path) -> None:
+    """Never replace a folder the generator did not make (say, a mistyped --output)."""
+    folder = project.shown(target)
+    here = target.resolve()
+    if here == project.root.resolve() or here in project.root.resolve().parents:
+        raise GenerateError(f"{folder}/ holds the project itself: pick an output folder inside it")
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise GenerateError(f"{folder} is a file, not an output folder")
+    if not any(target.iterdir()):
+        return
+    for path in sorted(target.rglob("*")):
+        # Every generated file names its origin near its start (header or $comment).
+        if path.is_file() and b"Generated by paygate" in path.read_bytes()[:300]:
+            return
+    raise GenerateError(
+        f"{folder}/ is not empty and holds no file made by paygate generate: it is left "
+        "as it is; pick an empty or new folder"
+    )
 
 
 def _on_disk(project: Project) -> dict[str, bytes]:
@@ -142,17 +253,29 @@ def diff_paths(project: Project, files: dict[str, str]) -> list[str]:
 
 
 def check(project: Project, files: dict[str, str]) -> str:
-    """A unified diff of generated/ against what the spec makes; empty when up to date."""
+    """A unified diff of the output folder against what the spec makes; empty when current.
+
+    Every stale, missing and extra file is named; the diff applies with
+    ``patch -p1`` from the project folder.
+    """
     disk = _on_disk(project)
-    out = []
+    folder = project.shown(project.generated)
+    out: list[str] = []
     for rel in diff_paths(project, files):
         old = disk.get(rel, b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = files.get(rel, "").splitlines(keepends=True)
-        a = f"a/generated/{rel}" if rel in disk else "/dev/null"
-        b = f"b/generated/{rel}" if rel in files else "/dev/null"
-        out.extend(difflib.unified_diff(old, new, a, b))
-        if rel in disk and rel not in files:
-            out.append(f"(generated/{rel} is not made by the generator: delete it)\n")
+        a = f"a/{folder}/{rel}" if rel in disk else "/dev/null"
+        b = f"b/{folder}/{rel}" if rel in files else "/dev/null"
+        lines = list(difflib.unified_diff(old, new, a, b))
+        # A last line without a newline would run into the next header.
+        out.extend(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in lines
+        )
+        if rel not in disk:
+            out.append(f"({folder}/{rel} is missing)\n")
+        elif rel not in files:
+            out.append(f"({folder}/{rel} is not made by the generator: delete it)\n")
     return "".join(out)
 
 

@@ -34,7 +34,9 @@ class Issue:
 
     __slots__ = ("allowed_de", "allowed_en", "key", "rule", "value")
 
-    def __init__(self, key: str, rule: str, value: object, allowed_en: str, allowed_de: str) -> None:
+    def __init__(
+        self, key: str, rule: str, value: object, allowed_en: str, allowed_de: str
+    ) -> None:
         self.key = key
         self.rule = rule
         self.value = value
