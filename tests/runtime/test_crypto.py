@@ -1,6 +1,6 @@
 """Tests of the runtime's MAC, ciphers and Secret (templates/runtime/{crypto,secrets,errors}.py).
 
-Known-answer vectors come from /work/shared/reference/computop-paygate.md, section 4.
+Known-answer vectors come from the Computop docs as collected in the reference notes (section 4).
 """
 
 import copy

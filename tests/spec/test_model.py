@@ -1,7 +1,7 @@
 """The real spec, loaded into the model, says what the vendor page and the reference say.
 
 Expected values are read off the vendor page export
-(shared/seeds/000_b91c9464963f5930.txt, the newer version where it shows two)
+(tests/fixtures/vendor/alipayplus-page.txt, the newer version where it shows two)
 and shared/reference/computop-paygate.md, not copied from the loader's output.
 """
 
