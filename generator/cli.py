@@ -84,6 +84,18 @@ output_option = click.option(
 )
 
 
+def _project_and_spec(
+    root: Path | None, spec_dir: Path | None, output_dir: Path | None
+) -> tuple[Project, Spec]:
+    """The project with its folders, and its spec loaded; exit 2 on spec problems."""
+    project = Project(_project(root).root, spec_dir, output_dir)
+    try:
+        return project, load_spec(project.spec)
+    except SpecError as exc:
+        click.echo(spec_report(project, exc), err=True)
+        sys.exit(2)
+
+
 @main.command()
 @root_option
 @spec_option
@@ -94,12 +106,7 @@ def generate(root: Path | None, spec_dir: Path | None, output_dir: Path | None) 
     The golden record of the tests is regenerated with
     `paygate generate --spec tests/fixtures/golden/spec --output tests/fixtures/golden/expected`.
     """
-    project = Project(_project(root).root, spec_dir, output_dir)
-    try:
-        spec = load_spec(project.spec)
-    except SpecError as exc:
-        click.echo(spec_report(project, exc), err=True)
-        sys.exit(2)
+    project, spec = _project_and_spec(root, spec_dir, output_dir)
     folder = project.shown(project.generated)
     try:
         files = render_all(project, spec)
@@ -119,12 +126,7 @@ def generate(root: Path | None, spec_dir: Path | None, output_dir: Path | None) 
 @output_option
 def check_cmd(root: Path | None, spec_dir: Path | None, output_dir: Path | None) -> None:
     """Fail with a unified diff when generated/ is not what spec/ makes."""
-    project = Project(_project(root).root, spec_dir, output_dir)
-    try:
-        spec = load_spec(project.spec)
-    except SpecError as exc:
-        click.echo(spec_report(project, exc), err=True)
-        sys.exit(2)
+    project, spec = _project_and_spec(root, spec_dir, output_dir)
     folder = project.shown(project.generated)
     try:
         files = render_all(project, spec)

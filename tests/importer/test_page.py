@@ -6,19 +6,13 @@ what the page visibly says.
 """
 
 import contextlib
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-# pytest runs in rootdir mode without packages in tests/, so make the project root importable.
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from generator.page import (  # noqa: E402
+from generator.page import (
     Change,
     Heading,
     Include,
@@ -32,6 +26,7 @@ from generator.page import (  # noqa: E402
     split_endpoint,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "fixtures" / "vendor" / "alipayplus-page.txt"
 
 

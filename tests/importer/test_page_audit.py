@@ -8,7 +8,6 @@ by reading the spec line they point at.
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,13 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.audit import audit, audit_cmd, is_subsequence
+from generator.importer import DraftError, draft_spec, normalize
+from generator.loader import load_spec
+from generator.model import Spec
+from generator.page import PageError, Row, parse_page
+
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from generator.audit import audit, audit_cmd, is_subsequence  # noqa: E402
-from generator.importer import DraftError, draft_spec, normalize  # noqa: E402
-from generator.loader import load_spec  # noqa: E402
-from generator.model import Spec  # noqa: E402
-from generator.page import PageError, Row, parse_page  # noqa: E402
-
 SEED = ROOT / "tests" / "fixtures" / "vendor" / "alipayplus-page.txt"
 SPEC = ROOT / "spec"
 

@@ -5,7 +5,6 @@ so operations, endpoints, row keys, headings and MAC strings must agree.
 """
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from generator.importer import (  # noqa: E402
+from generator.importer import (
     TODO_MISSING,
     TODO_TRANSLATE,
     draft_spec,
@@ -26,11 +21,12 @@ from generator.importer import (  # noqa: E402
     yaml_name,
     yaml_str,
 )
-from generator.lint import lint  # noqa: E402
-from generator.loader import SpecError, load_spec  # noqa: E402
-from generator.model import Heading, Message, Spec  # noqa: E402
-from generator.page import Page, Row, parse_page  # noqa: E402
+from generator.lint import lint
+from generator.loader import SpecError, load_spec
+from generator.model import Heading, Message, Spec
+from generator.page import Page, Row, parse_page
 
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "fixtures" / "vendor" / "alipayplus-page.txt"
 SPEC = ROOT / "spec"
 LIBRARY_FILES = ("legend.yaml", "shared.yaml", "codes.yaml")
