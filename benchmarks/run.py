@@ -2,7 +2,7 @@
 
 Run from the project folder:
 
-    .venv/bin/python benchmarks/run.py            # everything, about 3 minutes
+    .venv/bin/python benchmarks/run.py            # everything, about 2 minutes
     .venv/bin/python benchmarks/run.py --quick    # a rough pass in under a minute
 
 Every comparison is measured side by side in this one run. The table goes to
@@ -363,55 +363,58 @@ def bench_generate(settings: measure.Settings) -> dict[str, Any]:
         out["end_to_end_runs_s"] = [c.wall for c in e2e]
         out["command"] = "paygate generate --root <copy of the project>"
 
-        # In process, the real spec and copies 10x and 100x its size.
+        # In process, the real spec and copies 10x and 100x its size; the sizes take turns
+        # round by round, so that a busy spell on the machine does not fall on one size only.
         render_all(Project(real))  # warm-up: templates, schema, imports
-        sizes = []
-        for factor in (1, 10, 100):
-            project = Project(scaled_spec.scaled_project(ROOT, Path(tmp, f"x{factor}"), factor))
-            sizes.append({"factor": factor, **_generate_size(project, settings.slow_runs)})
-            shutil.rmtree(project.root, ignore_errors=True)
+        factors = (1, 10, 100)
+        projects = {
+            f: Project(scaled_spec.scaled_project(ROOT, Path(tmp, f"x{f}"), f)) for f in factors
+        }
+        best: dict[int, dict[str, Any]] = {f: {"factor": f} for f in factors}
+        for _ in range(settings.slow_runs):
+            for f, project in projects.items():
+                _generate_once(project, best[f])
+        for f, project in projects.items():
+            _load_without_gc(project, best[f])
+    sizes = [best[f] for f in factors]
     out["sizes"] = sizes
     out["fit_cpu"] = _fit(sizes, "total_cpu_ms")
     out["fit_wall"] = _fit(sizes, "total_ms")
     return out
 
 
-def _generate_size(project: Project, runs: int) -> dict[str, Any]:
-    """Load and render one project ``runs`` times: the best of each figure, in ms."""
-    best: dict[str, float] = {}
+def _keep(best: dict[str, Any], name: str, took: measure.Clock) -> None:
+    """Keep the lowest wall and CPU time seen for ``name``, in ms."""
+    for suffix, value in (("ms", took.wall), ("cpu_ms", took.cpu)):
+        key = f"{name}_{suffix}"
+        best[key] = min(best.get(key, float("inf")), value * 1000)
 
-    def keep(name: str, took: measure.Clock) -> None:
-        for suffix, value in (("ms", took.wall), ("cpu_ms", took.cpu)):
-            key = f"{name}_{suffix}"
-            best[key] = min(best.get(key, float("inf")), value * 1000)
 
-    files: dict[str, str] = {}
-    operations = 0
-    for _ in range(runs):
-        t0 = measure.clock()
-        spec = load_spec(project.spec)
-        t1 = measure.clock()
-        files = render_all(project, spec)
-        t2 = measure.clock()
-        keep("load", t1 - t0)
-        keep("render", t2 - t1)
-        keep("total", t2 - t0)
-        operations = len(spec.operations)
-    # The same load with the garbage collector off: shows what of its growth is GC.
+def _generate_once(project: Project, best: dict[str, Any]) -> None:
+    """Load and render ``project`` once; the sizes of the output and the times into ``best``."""
+    t0 = measure.clock()
+    spec = load_spec(project.spec)
+    t1 = measure.clock()
+    files = render_all(project, spec)
+    t2 = measure.clock()
+    _keep(best, "load", t1 - t0)
+    _keep(best, "render", t2 - t1)
+    _keep(best, "total", t2 - t0)
+    best["operations"] = len(spec.operations)
+    best["files"] = len(files)
+    best["output_lines"] = sum(text.count("\n") for text in files.values())
+
+
+def _load_without_gc(project: Project, best: dict[str, Any]) -> None:
+    """The load with the garbage collector off: shows what of its growth is the collector's."""
     gc.collect()
     gc.disable()
     try:
         t0 = measure.clock()
         load_spec(project.spec)
-        keep("load_gc_off", measure.clock() - t0)
+        _keep(best, "load_gc_off", measure.clock() - t0)
     finally:
         gc.enable()
-    return {
-        "operations": operations,
-        "files": len(files),
-        "output_lines": sum(text.count("\n") for text in files.values()),
-        **best,
-    }
 
 
 def _fit(sizes: list[dict[str, Any]], key: str) -> dict[str, float]:
