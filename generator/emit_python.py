@@ -264,6 +264,11 @@ def operation_views(spec: Spec) -> list[dict[str, object]]:
                 "request_params": [
                     (v, p) for v, p in zip(req.params, op.request.parameters, strict=True)
                 ],
+                "client_args": [
+                    (v, p)
+                    for v, p in zip(req.params, op.request.parameters, strict=True)
+                    if not v.computed and v.key != "MerchantID"
+                ],
                 "result_params": [
                     (v, p) for v, p in zip(res.params, op.result.parameters, strict=True)
                 ],
@@ -307,7 +312,21 @@ def emit_package(spec: Spec, templates: Path) -> dict[str, str]:
         "codes": spec.codes,
     }
     out: dict[str, str] = {}
-    for name in ("__init__", "_iso", "validators", "builders", "results", "codes", "operations"):
+    ctx["uses_literal"] = any(
+        v.py_type.startswith("Literal[")
+        for op in ops
+        for v, _ in op["client_args"]  # type: ignore[attr-defined]
+    )
+    for name in (
+        "__init__",
+        "_iso",
+        "validators",
+        "builders",
+        "results",
+        "codes",
+        "operations",
+        "client",
+    ):
         out[f"paygate/{name}.py"] = render(templates, f"python/{name}.py.j2", **ctx)
     out["paygate/py.typed"] = ""
     for source in sorted((templates / RUNTIME_DIR).glob("*.py")):

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from .client import Client, parse_body
 from .errors import PaygateError
-from .results import PaymentResult
+from .operations import OPERATIONS
+from .results import AnyResult
+from .transport import Transport, parse_body
 
 __all__ = ["notify_app", "read_callback"]
 
@@ -46,29 +47,37 @@ Environ = dict[str, Any]
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
+#: The browser-form operation whose results arrive at URLNotify, URLSuccess and URLFailure.
+CALLBACK_OPERATION: Final = next(
+    (op.id for op in OPERATIONS.values() if op.transport == "browser-form"), None
+)
+
+
 def read_callback(
-    client: Client,
+    client: Transport,
     method: str,
     query_string: str = "",
     body: bytes = b"",
     content_type: str = "",
-    operation: str = "alipayplus.payment",
-) -> PaymentResult:
+    operation: str | None = None,
+) -> AnyResult:
     """Parse, decrypt and verify one callback; raises a PaygateError when unproven.
 
     GET carries the result in the query string, POST in a form body (ISO-8859-1
-    possible). Keys may come in any case.
+    possible). Keys may come in any case. ``operation`` defaults to the spec's
+    browser-form operation.
     """
+    operation = operation or CALLBACK_OPERATION
+    if operation is None:
+        raise ValueError("the spec has no browser-form operation: name the operation")
     fields = dict(parse_qsl(query_string, keep_blank_values=True))
     if method.upper() == "POST":
         fields.update(parse_body(body, content_type))
-    result = client.parse_result(operation, fields)
-    assert isinstance(result, PaymentResult)
-    return result
+    return client.parse_result(operation, fields)
 
 
 def notify_app(
-    client: Client, on_result: Callable[[PaymentResult], None]
+    client: Transport, on_result: Callable[[AnyResult], None]
 ) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
     """A WSGI app for URLNotify: 200 once ``on_result`` ran, 400 for unproven data."""
 

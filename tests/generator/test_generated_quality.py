@@ -28,10 +28,39 @@ def test_ruff_format() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+GOLDEN_PACKAGE = ROOT / "tests" / "fixtures" / "golden" / "expected" / "paygate"
+
+
 def test_mypy_strict(tmp_path: Path) -> None:
     proc = run("mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path), str(PACKAGE))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success: no issues found" in proc.stdout
+
+
+def test_a_package_of_another_spec_is_typed_and_imports(tmp_path: Path) -> None:
+    """The runtime is generic: the golden spec's package (other operations) works too."""
+    cache = tmp_path / "cache"
+    proc = run(
+        "mypy", "--strict", "--no-incremental", "--cache-dir", str(cache), str(GOLDEN_PACKAGE)
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code = (
+        "import sys, json; sys.path.insert(0, sys.argv[1]);"
+        "import paygate.client as c, paygate.callbacks;"
+        "print(json.dumps([c.__file__, sorted(n for n in dir(c.Client) if n[0] != '_')]))"
+    )
+    run_ = subprocess.run(
+        [sys.executable, "-c", code, str(GOLDEN_PACKAGE.parent)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run_.returncode == 0, run_.stderr
+    where, methods = json.loads(run_.stdout)
+    assert Path(where).parent == GOLDEN_PACKAGE
+    assert {"pay", "refund"} <= set(methods)  # the golden spec's operations
+    assert not {"payment_form", "credit"} & set(methods)
 
 
 IMPORTS = """

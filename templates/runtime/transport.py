@@ -1,10 +1,11 @@
 """The thin runtime: MAC, encrypt, send, decrypt, verify.
 
-A ``Client`` turns builder output into Paygate traffic. The payment is a
-browser flow (``payment_form``); reverse, credit and inquire are
-server-to-server POSTs on one pooled ``requests`` session. Safe by default:
-TLS verification on, connect and read timeouts on every call, and retries
-only where they cannot double an action (see ``_retry``).
+``Transport`` turns built parameters into Paygate traffic for any operation
+of the spec: a browser form (``form``) or a server-to-server POST (``call``)
+on pooled ``requests`` sessions. The generated ``paygate.client.Client`` adds
+one typed method per operation on top. Safe by default: TLS verification on,
+connect and read timeouts on every call, and retries only where they cannot
+double an action (see ``_retry``).
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ import html
 import logging
 import os
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Self
 from urllib.parse import parse_qsl, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import builders, results
 from .codes import SUCCESS
 from .crypto import Cipher, compute_mac, make_cipher, verify_mac
 from .errors import (
@@ -35,9 +34,10 @@ from .errors import (
     ValidationError,
 )
 from .operations import BASE_URL, OPERATIONS, OperationInfo
+from .results import PARSERS, AnyResult
 from .secrets import Secret
 
-__all__ = ["Client", "Config", "RedirectForm"]
+__all__ = ["Config", "RedirectForm", "Transport", "join_params", "parse_body", "split_params"]
 
 log = logging.getLogger("paygate")
 
@@ -168,7 +168,7 @@ def split_params(text: str) -> dict[str, str]:
     return out
 
 
-class Client:
+class Transport:
     """Sends Paygate calls for one merchant. Thread-safe; reuse one per process."""
 
     def __init__(self, config: Config) -> None:
@@ -178,13 +178,14 @@ class Client:
         self._with_reqid = _session(config, idempotent=True)
 
     def __repr__(self) -> str:
-        return f"Client(merchant_id={self.config.merchant_id!r}, base_url={self.config.base_url!r})"
+        name = type(self).__name__
+        return f"{name}(merchant_id={self.config.merchant_id!r}, base_url={self.config.base_url!r})"
 
     def close(self) -> None:
         self._plain.close()
         self._with_reqid.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -204,54 +205,28 @@ class Client:
         data, length = self._cipher.encrypt(join_params({**params, "MAC": mac}))
         return {"MerchantID": self.config.merchant_id, "Len": str(length), "Data": data}
 
-    def payment_form(self, **params: Any) -> RedirectForm:
-        """Build, MAC and encrypt a payment; the browser goes to alipayplus.aspx.
-
-        Takes the builder's keyword arguments without MerchantID (from the config).
-        Response=encrypt is the default, so results come back encrypted.
-        """
-        params.setdefault("Response", "encrypt")
-        built = builders.build_alipayplus_payment(MerchantID=self.config.merchant_id, **params)
-        op = OPERATIONS["alipayplus.payment"]
-        log.debug("payment form for TransID %s", built["TransID"])
-        return RedirectForm(self._url(op), self.encrypt_request(op.id, built), built["TransID"])
-
-    def reverse(self, **params: Any) -> results.ReverseResult:
-        """Reverse a whole payment (before the daily reconciliation)."""
-        params.setdefault("ReqId", uuid.uuid4().hex)
-        built = builders.build_alipayplus_reverse(MerchantID=self.config.merchant_id, **params)
-        result = self._call("alipayplus.reverse", built)
-        assert isinstance(result, results.ReverseResult)
-        self._raise_if_declined(result)
-        return result
-
-    def credit(self, **params: Any) -> results.CreditResult:
-        """Credit (refund) part or all of a captured payment."""
-        params.setdefault("ReqId", uuid.uuid4().hex)
-        built = builders.build_alipayplus_credit(MerchantID=self.config.merchant_id, **params)
-        result = self._call("alipayplus.credit", built)
-        assert isinstance(result, results.CreditResult)
-        self._raise_if_declined(result)
-        return result
-
-    def inquire(self, **params: Any) -> results.InquireResult:
-        """The payment's status: OK, FAILED or AUTHORIZE_REQUEST (returned, not raised)."""
-        built = builders.build_alipayplus_inquire(MerchantID=self.config.merchant_id, **params)
-        result = self._call("alipayplus.inquire", built)
-        assert isinstance(result, results.InquireResult)
-        return result
+    def form(self, operation: str, params: Mapping[str, str]) -> RedirectForm:
+        """MAC and encrypt built parameters for a browser-form operation."""
+        op = OPERATIONS[operation]
+        log.debug("%s: form for TransID %s", operation, params.get("TransID"))
+        return RedirectForm(
+            self._url(op), self.encrypt_request(operation, params), params.get("TransID", "")
+        )
 
     @staticmethod
-    def _raise_if_declined(result: results.ReverseResult | results.CreditResult) -> None:
+    def raise_if_declined(result: AnyResult) -> None:
+        """DeclinedError unless the verified result's Code is success."""
         if result.Code != SUCCESS:
+            status = getattr(result, "Status", None)
             raise DeclinedError(
-                f"{result.Status}: {result.code_info.text()}",
+                f"{status}: {result.code_info.text()}",
                 code=result.Code,
-                pay_id=result.PayID,
+                pay_id=getattr(result, "PayID", None),
                 result=result,
             )
 
-    def _call(self, operation: str, params: Mapping[str, str]) -> object:
+    def call(self, operation: str, params: Mapping[str, str]) -> AnyResult:
+        """POST built parameters to a server-to-server operation; the verified result."""
         op = OPERATIONS[operation]
         session = (
             self._with_reqid
@@ -281,12 +256,7 @@ class Client:
             parse_qsl(response.content.decode(charset, "replace"), keep_blank_values=True)
         )
         result = self.parse_result(operation, fields)
-        log.info(
-            "%s: Code=%s PayID=%s",
-            operation,
-            getattr(result, "Code", None),
-            getattr(result, "PayID", None),
-        )
+        log.info("%s: Code=%s PayID=%s", operation, result.Code, getattr(result, "PayID", None))
         return result
 
     # -- results --------------------------------------------------------------
@@ -317,7 +287,7 @@ class Client:
         extra = {k: v for k, v in fields.items() if k.lower() not in {"data", "len"}}
         return {**extra, **plain}
 
-    def parse_result(self, operation: str, fields: Mapping[str, str]) -> object:
+    def parse_result(self, operation: str, fields: Mapping[str, str]) -> AnyResult:
         """Decrypt, verify the MAC and type a result; raises on anything unproven.
 
         Whether a payment succeeded is ``result.ok`` (Code 00000000), never the
@@ -342,7 +312,7 @@ class Client:
                     pay_id=folded.get("payid"),
                 )
         try:
-            return results.PARSERS[op.result](params)
+            return PARSERS[op.result](params)
         except ValidationError as exc:
             exc.code = folded.get("code")
             exc.pay_id = folded.get("payid")
