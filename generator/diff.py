@@ -83,6 +83,11 @@ caption-changed info message
 heading-changed info message
     A group heading inside a table (such as Shipping address) was added, removed or renamed.
     = Documentation only.
+key-matching-changed breaking message
+    How received keys are matched (keys: exact or case-insensitive) or what happens to keys
+    the table does not name (extra_keys: error or kept) changed.
+    = Parameter sets that passed may now be refused; the direction differs by message, so it
+    is treated as breaking.
 mac-changed breaking message
     The fields or the order of the MAC input of a message changed.
     = Request MACs computed the old way are rejected; result MACs no longer verify.
@@ -586,6 +591,22 @@ class _Diff:
         self.moves(old, new, key_map, fold)
         self.headings(old, new)
         self.rules(old, new, key_map)
+        matching = (
+            ("keys", old.case_insensitive, new.case_insensitive, "case-insensitive", "exact"),
+            ("extra_keys", old.strict, new.strict, "error", "kept"),
+        )
+        for what, was, now, yes, no in matching:
+            if was != now:
+                before, after = (yes if was else no), (yes if now else no)
+                self.add(
+                    "key-matching-changed",
+                    m,
+                    "",
+                    f"{m}: {what} {before} → {after}",
+                    new.place,
+                    old=before,
+                    new=after,
+                )
         if old.mac_string != new.mac_string:
             self.add(
                 "mac-changed",

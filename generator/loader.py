@@ -447,6 +447,11 @@ class _Builder:
                 d.get("caption_provenance"), Provenance(prov.source, "translation")
             ),
             mac_place=doc.place((*path, "mac")),
+            # The vendor asks to read results leniently (keys in any case, extra keys
+            # kept) and requests are checked strictly, unless the spec says otherwise.
+            case_insensitive=d.get("keys", "case-insensitive" if role == "result" else "exact")
+            == "case-insensitive",
+            strict=d.get("extra_keys", "kept" if role == "result" else "error") == "error",
         )
 
     def method(self, doc: _Doc) -> Method:

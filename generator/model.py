@@ -173,6 +173,8 @@ class Message:
     place: Place
     caption_provenance: Provenance = Provenance("", "translation")
     mac_place: Place | None = None  # where the ``mac`` line stands
+    case_insensitive: bool = False  # keys match in any case (spec: ``keys: case-insensitive``)
+    strict: bool = True  # unknown keys are errors (spec: ``extra_keys: error``), else kept
 
     @property
     def id(self) -> str:
@@ -181,16 +183,6 @@ class Message:
     @property
     def parameters(self) -> tuple[Parameter, ...]:
         return tuple(e for e in self.entries if isinstance(e, Parameter))
-
-    @property
-    def strict(self) -> bool:
-        """Requests reject unknown keys; results accept extra keys (vendor's advice)."""
-        return self.role == "request"
-
-    @property
-    def case_insensitive(self) -> bool:
-        """Results match keys case-insensitively, as the vendor asks."""
-        return self.role == "result"
 
     def parameter(self, key: str) -> Parameter | None:
         fold = key.lower() if self.case_insensitive else key

@@ -169,6 +169,7 @@ CASES: dict[str, tuple[Edit | None, Edit]] = {
         ),
     ),
     "mac-changed": (None, lambda d: op(d, "inquire")["request"].update(mac="PayID*MerchantID")),
+    "key-matching-changed": (None, lambda d: op(d, "inquire")["result"].update(keys="exact")),
     "description-changed": (
         None,
         lambda d: pay(d, "CustomerID").update(description=text("Customer number")),

@@ -97,3 +97,38 @@ def test_package_imports_neither_generator_nor_its_tools(tmp_path: Path) -> None
     assert Path(found["file"]).resolve() == (PACKAGE / "__init__.py").resolve()
     assert {"validators", "builders", "results", "codes"} <= set(found["modules"])
     assert found["bad"] == []
+
+
+KEY_MATCHING = """
+import sys, json
+sys.path.insert(0, sys.argv[1])
+from paygate import ValidationError, parse_demo_refund_result
+good = {"MerchantID": "M1", "PayID": "a" * 32, "Status": "OK", "Code": "00000000"}
+out = {"exact": parse_demo_refund_result(good).PayID == "a" * 32}
+for name, params in (
+    ("lower-case key", {**{k: v for k, v in good.items() if k != "PayID"}, "payid": "a" * 32}),
+    ("extra key", {**good, "Foo": "bar"}),
+):
+    try:
+        parse_demo_refund_result(params)
+        out[name] = []
+    except ValidationError as exc:
+        out[name] = sorted((i.key, i.rule) for i in exc.issues)
+print(json.dumps(out))
+"""
+
+
+def test_key_matching_follows_the_spec(tmp_path: Path) -> None:
+    """The golden refund result says `keys: exact` and `extra_keys: error`."""
+    proc = subprocess.run(
+        [sys.executable, "-c", KEY_MATCHING, str(GOLDEN_PACKAGE.parent)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["exact"] is True
+    assert out["lower-case key"] == [["PayID", "missing"], ["payid", "unknown"]]
+    assert out["extra key"] == [["Foo", "unknown"]]
