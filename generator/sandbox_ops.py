@@ -214,8 +214,9 @@ class Operations:
                     f"PayID: reversal possible until {cutoff.isoformat()} (daily cutoff); "
                     "credit the payment instead",
                 )
-            Store.insert_reversal(
+            Store.insert_action(
                 conn,
+                "reversals",
                 payment.pay_id,
                 merchant.merchant_id,
                 params["TransID"],
@@ -248,8 +249,9 @@ class Operations:
                     f"Amount: {amount} would credit more than the payment; "
                     f"{payment.amount - credited} of {payment.amount} left",
                 )
-            Store.insert_credit(
+            Store.insert_action(
                 conn,
+                "credits",
                 payment.pay_id,
                 merchant.merchant_id,
                 params["TransID"],

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 __all__ = ["SCHEMA_VERSION", "Payment", "Store"]
 
@@ -227,8 +227,9 @@ class Store:
         return int(row[0])
 
     @staticmethod
-    def insert_credit(
+    def insert_action(
         conn: sqlite3.Connection,
+        table: Literal["credits", "reversals"],
         pay_id: str,
         merchant_id: str,
         trans_id: str,
@@ -236,28 +237,18 @@ class Store:
         req_id: str | None,
         now: str,
     ) -> None:
-        conn.execute(
-            "INSERT INTO credits (pay_id, merchant_id, trans_id, amount, req_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (pay_id, merchant_id, trans_id, amount, req_id, now),
-        )
+        """Record an applied credit or reversal (both tables have the same columns).
 
-    @staticmethod
-    def insert_reversal(
-        conn: sqlite3.Connection,
-        pay_id: str,
-        merchant_id: str,
-        trans_id: str,
-        amount: int,
-        req_id: str | None,
-        now: str,
-    ) -> None:
+        A reversal also marks the payment as reversed.
+        """
+        assert table in ("credits", "reversals")  # never a name from outside
         conn.execute(
-            "INSERT INTO reversals (pay_id, merchant_id, trans_id, amount, req_id, created_at)"
+            f"INSERT INTO {table} (pay_id, merchant_id, trans_id, amount, req_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (pay_id, merchant_id, trans_id, amount, req_id, now),
         )
-        conn.execute("UPDATE payments SET reversed_at = ? WHERE pay_id = ?", (now, pay_id))
+        if table == "reversals":
+            conn.execute("UPDATE payments SET reversed_at = ? WHERE pay_id = ?", (now, pay_id))
 
     @staticmethod
     def req_id(
