@@ -57,8 +57,9 @@ from paygate.validators import (  # noqa: E402
     validate_alipayplus_payment_result,
 )
 
-from generator.generate import Project, render_all  # noqa: E402
-from generator.loader import load_spec  # noqa: E402
+from generator.emit.generate import render_all  # noqa: E402
+from generator.spec.loader import load_spec  # noqa: E402
+from generator.spec.project import Project  # noqa: E402
 
 OPERATION = "alipayplus.payment"
 SCHEMA = ROOT / "generated" / "schemas" / "alipayplus.payment.request.schema.json"
@@ -453,8 +454,8 @@ def generate_targets(section: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def validate_command_ready() -> tuple[bool, str]:
-    if not (ROOT / "generator" / "validate_cmd.py").exists():
-        return False, "generator/validate_cmd.py does not exist yet"
+    if not (ROOT / "generator" / "validate" / "command.py").exists():
+        return False, "generator/validate/command.py does not exist yet"
     proc = subprocess.run(
         [*paygate_command(), "validate", "--help"], capture_output=True, text=True, check=False
     )

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from generator.emit_docs import emit_docs
-from generator.loader import load_spec
-from generator.model import Spec
+from generator.emit.docs import emit_docs
+from generator.spec.loader import load_spec
+from generator.spec.model import Spec
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from docs_helpers import ROOT, labels, spec
 
-from generator.model import Heading
+from generator.spec.model import Heading
 
 PAGE = ROOT / "generated" / "docs" / "index.html"
 SHOTS = ROOT / "test-output" / "docs"

@@ -11,9 +11,9 @@ import re
 import pytest
 from docs_helpers import LANGS, TEMPLATES, docs, html_page, labels, md, spec, words
 
-from generator import texts
-from generator.emit_docs import emit_docs
-from generator.model import Heading, Message, Parameter
+from generator.emit.docs import emit_docs
+from generator.spec import texts
+from generator.spec.model import Heading, Message, Parameter
 
 OPERATIONS = [op.id for op in spec().operations]
 

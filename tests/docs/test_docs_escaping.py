@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from docs_helpers import ROOT, TEMPLATES, Page, markdown_page, words
 
-from generator.emit_docs import emit_docs, md_block, md_code, md_escape
-from generator.loader import load_spec
+from generator.emit.docs import emit_docs, md_block, md_code, md_escape
+from generator.spec.loader import load_spec
 
 NASTY_EN = "Unique | customer\nnumber <script>alert(1)</script> *x* _y_ &amp; `tick` [a](b) #1"
 NASTY_DE = "Eindeutige | Kunden\nnummer <b>fett</b> \\| ~~weg~~"

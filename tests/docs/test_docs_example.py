@@ -18,7 +18,7 @@ from cryptography.hazmat.decrepit.ciphers.algorithms import Blowfish
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 from docs_helpers import LANGS, docs, html_page, labels, spec
 
-from generator.model import Message
+from generator.spec.model import Message
 
 OPERATIONS = [op.id for op in spec().operations]
 

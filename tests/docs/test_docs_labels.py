@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from docs_helpers import ROOT, TEMPLATES, copy_templates, spec
 
 from generator.cli import main
-from generator.emit_docs import emit_docs
-from generator.generate import GenerateError
+from generator.emit.docs import emit_docs
+from generator.emit.errors import GenerateError
 
 
 def _edit_catalogue(templates: Path, lang: str, change: dict[str, str | None]) -> None:
@@ -116,7 +116,7 @@ def test_generate_command_stops_and_names_the_key(tmp_path: Path) -> None:
 def test_every_label_is_used() -> None:
     # A label nothing uses is a translation nobody maintains.
     sources = [p.read_text(encoding="utf-8") for p in (TEMPLATES / "docs").glob("*.j2")]
-    sources.append((ROOT / "generator" / "emit_docs.py").read_text(encoding="utf-8"))
+    sources.append((ROOT / "generator" / "emit" / "docs.py").read_text(encoding="utf-8"))
     used = {m for text in sources for m in re.findall(r"\b(?:L|labels)\.(\w+)", text)}
     used |= {"transport_" + op.transport.replace("-", "_") for op in spec().operations}
     catalogue = json.loads((TEMPLATES / "docs" / "labels.en.json").read_text(encoding="utf-8"))

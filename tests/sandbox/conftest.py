@@ -10,7 +10,7 @@ import pytest
 from paygate import Secret
 from sandbox_support import CIPHER_KEY, HMAC_KEY, MERCHANT_ID, Caller, FakeClock, Shop, utc
 
-from generator.sandbox import (
+from generator.sandbox.server import (
     Merchant,
     NotifyPolicy,
     RunningSandbox,

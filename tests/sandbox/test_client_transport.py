@@ -22,7 +22,7 @@ from paygate.client import Client, Config
 from sandbox_support import CIPHER_KEY, HMAC_KEY, MERCHANT_ID, Shop
 from test_e2e import browse_and_press
 
-from generator.sandbox import Fault, RunningSandbox
+from generator.sandbox.server import Fault, RunningSandbox
 
 
 def make_client(url: str, **over: object) -> Client:

@@ -36,7 +36,7 @@ from sandbox_support import (
     http,
 )
 
-from generator.sandbox import Fault, RunningSandbox
+from generator.sandbox.server import Fault, RunningSandbox
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def test_reversal(client: Client, e2e_shop: Shop) -> None:
     assert result.ok and result.Status is Status.OK and result.PayID == payment.PayID
     with pytest.raises(DeclinedError) as again:
         client.reverse(PayID=payment.PayID, TransID="E2E-1", Amount=1000, Currency="EUR")
-    assert again.value.code == "20170029"  # already reversed (sandbox_protocol's table)
+    assert again.value.code == "20170029"  # already reversed (generator/sandbox/protocol.py)
     with pytest.raises(DeclinedError) as part:
         other = paid(client, e2e_shop, TransID="E2E-4")
         client.reverse(PayID=other.PayID, TransID="E2E-4", Amount=999, Currency="EUR")

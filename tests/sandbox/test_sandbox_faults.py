@@ -13,7 +13,7 @@ import requests
 from paygate import SUCCESS
 from sandbox_support import Caller, Shop, http, pay, payment_params, wait_for
 
-from generator.sandbox import Fault, NotifyPolicy, RunningSandbox
+from generator.sandbox.server import Fault, NotifyPolicy, RunningSandbox
 
 
 def set_faults(sandbox: RunningSandbox, *faults: dict[str, object]) -> requests.Response:

@@ -18,7 +18,7 @@ from pathlib import Path
 from paygate import SUCCESS
 from sandbox_support import Caller, Shop, pay
 
-from generator.sandbox import RunningSandbox
+from generator.sandbox.server import RunningSandbox
 
 THREADS = 8
 CREDITS_PER_THREAD = 25

@@ -18,7 +18,7 @@ from sandbox_support import (
     payment_params,
 )
 
-from generator.sandbox import RunningSandbox
+from generator.sandbox.server import RunningSandbox
 
 HEX32 = re.compile("[0-9a-f]{32}")
 

@@ -10,8 +10,8 @@ import pytest
 from paygate import SUCCESS
 from sandbox_support import Caller, Shop, pay, wait_for
 
-from generator.sandbox import Merchant, NotifyPolicy, RunningSandbox, SandboxError, make_app
-from generator.sandbox_store import SCHEMA_VERSION
+from generator.sandbox.server import Merchant, NotifyPolicy, RunningSandbox, SandboxError, make_app
+from generator.sandbox.store import SCHEMA_VERSION
 
 
 def test_state_survives_a_restart(

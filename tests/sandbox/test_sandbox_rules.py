@@ -20,10 +20,10 @@ from sandbox_support import (
     utc,
 )
 
-from generator.sandbox import Merchant, RunningSandbox
-from generator.sandbox_ops import reversal_cutoff
+from generator.sandbox.operations import reversal_cutoff
+from generator.sandbox.server import Merchant, RunningSandbox
 
-# Codes as documented in generator/sandbox_protocol.py (PayID is parameter 29,
+# Codes as documented in generator/sandbox/protocol.py (PayID is parameter 29,
 # Amount 4, Currency 5, ReqId 14).
 UNKNOWN_PAYID = "20160029"
 WRONG_AMOUNT = "20160004"

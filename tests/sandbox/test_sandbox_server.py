@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sandbox_support import CIPHER_KEY, HMAC_KEY, MERCHANT_ID, Caller, Shop, http, pay
 
 from generator.cli import main
-from generator.sandbox import (
+from generator.sandbox.server import (
     Merchant,
     RunningSandbox,
     SandboxError,

@@ -1,7 +1,7 @@
 """Every way a request is refused, and the Code it gets.
 
 Codes are ``2`` + module + the parameter's number, as documented in
-generator/sandbox_protocol.py: modules 001 crypto, 010 missing, 011 format,
+generator/sandbox/protocol.py: modules 001 crypto, 010 missing, 011 format,
 012 unknown parameter, 015 empty, 016 value not allowed, 017 sent twice.
 Numbers used here: MerchantID 1, TransID 2, Amount 4, Currency 5, MAC 7,
 OrderDesc 8, URLSuccess 9, URLFailure 10, URLNotify 12, terminalType 16,
@@ -27,7 +27,7 @@ from sandbox_support import (
     payment_params,
 )
 
-from generator.sandbox_protocol import PARAMETER_NUMBERS
+from generator.sandbox.protocol import PARAMETER_NUMBERS
 
 NO_ID = "0" * 32
 

@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import main
-from generator.loader import Problem, SpecError, load_spec
+from generator.spec.loader import Problem, SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec"

@@ -25,8 +25,8 @@ from spec_helpers import (
     run_cli,
 )
 
-from generator.lint import lint
-from generator.loader import Problem, load_spec
+from generator.spec.lint import lint
+from generator.spec.loader import Problem, load_spec
 
 A = "alipayplus.yaml"
 PAY_REQ = "alipayplus.payment"

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from spec_helpers import ROOT, SPEC, edit, line_of, make_project, run_cli
 
-from generator.lint import Finding, lint
-from generator.loader import load_spec
-from generator.model import Spec
+from generator.spec.lint import Finding, lint
+from generator.spec.loader import load_spec
+from generator.spec.model import Spec
 
 A = "alipayplus.yaml"
 

@@ -14,8 +14,8 @@ import re
 import pytest
 from spec_helpers import SPEC, line_of
 
-from generator.loader import load_spec
-from generator.model import Format, Heading, Parameter, Place, Spec
+from generator.spec.loader import load_spec
+from generator.spec.model import Format, Heading, Parameter, Place, Spec
 
 A = "alipayplus.yaml"
 

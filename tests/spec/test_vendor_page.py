@@ -1,6 +1,6 @@
 """The spec encodes the vendor page: every table, include and explicit row, in page order.
 
-The page export is parsed with generator.page (the importer's parser). The
+The page export is parsed with generator.pages.parse (the importer's parser). The
 export is a "Versions Compared" view: where a row changed, old and new text are
 interleaved without markup, so for those rows the spec's (newer) text must be a
 character subsequence of the page's merged text; every other row must match
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from spec_helpers import ROOT, SPEC, edit, make_project
 
-from generator.loader import load_spec
-from generator.model import Heading, Message, Parameter, Spec
-from generator.page import Heading as PageHeading
-from generator.page import Include, Page, Row, Table, parse_page
+from generator.pages.parse import Heading as PageHeading
+from generator.pages.parse import Include, Page, Row, Table, parse_page
+from generator.spec.loader import load_spec
+from generator.spec.model import Heading, Message, Parameter, Spec
 
 # The export as committed with the importer's tests, or shared/ beside the checkout.
 PAGE_FILES = (

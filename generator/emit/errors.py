@@ -1,0 +1,11 @@
+"""The error of the emit room: generation cannot go on, and why."""
+
+from __future__ import annotations
+
+
+class GenerateError(Exception):
+    """A template, the docs catalogue, an example or the output folder stops generation."""
+
+
+class RenderError(GenerateError):
+    """A template failed; the message names the template file and line."""

@@ -1,0 +1,169 @@
+"""Check parameter sets with the generated validators.
+
+``Checker.check`` interprets one set's envelope (operation, message, name,
+params) and runs ``paygate.VALIDATORS`` on its parameters, so CI checks exactly
+what the client checks at run time. Every error carries the line of its key.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from ..spec.yaml_reader import Path_
+from .input import ENVELOPE_KEYS, MESSAGES, RawSet, convert, shorten
+from .report import Error, SetResult, tr
+
+
+class _Issue(Protocol):
+    """What this module uses of the generated ``paygate.Issue``."""
+
+    key: str
+    rule: str
+    allowed_en: str
+    allowed_de: str
+
+    def shown_value(self) -> str: ...
+
+    def message(self, lang: str = "en") -> str: ...
+
+
+# --- checking ----------------------------------------------------------------
+
+
+Validator = Callable[..., list[Any]]
+
+
+class ValidatorsMissing(Exception):
+    """The generated package cannot be imported."""
+
+
+def load_validators() -> dict[str, Validator]:
+    """The generated validators, imported at run time (the package is generated)."""
+    try:
+        module = importlib.import_module("paygate")
+    except Exception as exc:  # a broken generated package: say so, no traceback
+        raise ValidatorsMissing(
+            f"cannot import the generated package paygate ({exc}); run `paygate generate`"
+        ) from exc
+    validators: dict[str, Validator] = module.VALIDATORS
+    return validators
+
+
+def operations_of(validators: Mapping[str, Validator]) -> list[str]:
+    return sorted({m.rsplit(".", 1)[0] for m in validators})
+
+
+class Checker:
+    def __init__(
+        self,
+        validators: Mapping[str, Validator],
+        *,
+        operation: str | None,
+        message: str,
+        lang: str,
+        with_mac: bool,
+    ) -> None:
+        self.validators = validators
+        self.operations = operations_of(validators)
+        self.operation = operation
+        self.message = message
+        self.lang = lang
+        self.with_mac = with_mac
+
+    def _own(
+        self, line: int, key: str, rule: str, value: object, allowed_key: str, **kw: object
+    ) -> Error:
+        """An error of the set itself; its allowed text is TEXTS["allowed." + allowed_key]."""
+        allowed = tr("allowed." + allowed_key, self.lang, **kw)
+        shown = None if value is None else shorten(value)
+        parts = [
+            f"{key}: {tr('rule.' + rule, self.lang)}" if key else tr("rule." + rule, self.lang)
+        ]
+        if shown:
+            parts.append(f"{tr('label.value', self.lang)} {shown}")
+        text = ", ".join(parts) + f"; {tr('label.allowed', self.lang)}: {allowed}"
+        return Error(line, key, rule, shown, allowed, text)
+
+    def _at_key(
+        self, s: RawSet, key: str, rule: str, value: object, allowed_key: str, **kw: object
+    ) -> Error:
+        """An error of an envelope key (operation, params, name, ...), at that key's line."""
+        return self._own(s.key_line((key,)), key, rule, value, allowed_key, **kw)
+
+    def check(self, s: RawSet) -> SetResult:
+        lang = self.lang
+        errors: list[Error] = []
+        result = SetResult(s.file, s.line, s.index, None, None, errors)
+        data = s.data
+        if not isinstance(data, dict):
+            errors.append(self._own(s.line, "", "set", data, "set"))
+            return result
+        if "params" in data:
+            prefix: Path_ = ("params",)
+            for k in data:
+                if k not in ENVELOPE_KEYS and not str(k).startswith("x-"):
+                    errors.append(self._at_key(s, k, "envelope", None, "envelope"))
+            params = data["params"]
+            if not isinstance(params, dict):
+                errors.append(self._at_key(s, "params", "set", None, "params"))
+                params = None
+            op = data.get("operation", self.operation)
+            msg = data.get("message", self.message)
+            name = data.get("name")
+            if name is not None and not isinstance(name, str):
+                errors.append(self._at_key(s, "name", "set", None, "name"))
+                name = None
+            result.name = name
+        else:
+            prefix = ()
+            params = data
+            op, msg = self.operation, self.message
+            if "operation" in data or "message" in data:
+                # Envelope keys without params: most likely params was forgotten.
+                errors.append(self._own(s.line, "params", "set", None, "set"))
+                return result
+        if op is None:
+            errors.append(
+                self._own(
+                    s.line, "operation", "operation", None, "no-operation", op=self.operations[0]
+                )
+            )
+        elif not isinstance(op, str) or op not in self.operations:
+            ops = ", ".join(self.operations)
+            errors.append(self._at_key(s, "operation", "operation", op, "operation", ops=ops))
+            op = None
+        if not isinstance(msg, str) or msg not in MESSAGES:
+            errors.append(self._at_key(s, "message", "message", msg, "message"))
+            msg = None
+        for key, line in s.duplicates:
+            errors.append(self._own(line, key, "duplicate", None, "duplicate"))
+        if op is None or msg is None or params is None:
+            return result
+        result.message_id = f"{op}.{msg}"
+        # Most values are text already: convert only the others (this loop is hot).
+        values = {str(k): v if type(v) is str else convert(v) for k, v in params.items()}
+        issues: list[_Issue] = self.validators[result.message_id](values, with_mac=self.with_mac)
+        folded: dict[str, str] | None = None
+        for issue in issues:
+            path = (*prefix, issue.key)
+            if s.lines is not None and path not in s.lines and msg == "result":
+                # Results match keys case-insensitively: find the key as written.
+                if folded is None:
+                    folded = {str(k).lower(): str(k) for k in params}
+                path = (*prefix, folded.get(issue.key.lower(), issue.key))
+            errors.append(
+                Error(
+                    s.key_line(path),
+                    issue.key,
+                    issue.rule,
+                    issue.shown_value() or None,
+                    issue.allowed_en if lang == "en" else issue.allowed_de,
+                    issue.message(lang),
+                )
+            )
+        return result
+
+
+# --- the command -------------------------------------------------------------
