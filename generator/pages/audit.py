@@ -1,10 +1,13 @@
-"""Compare a vendor page export with the spec and list every difference.
+"""Compare a vendor page, in any layout, with the spec and list every difference.
 
-``paygate audit PAGE.txt`` parses the export (``generator.pages.parse``), picks the spec
-method whose tables the page holds, and compares them table by table, matched
-by the table's excerpt name (``alipay_request`` is the message with
-``excerpt: alipay_request``). Rows are matched by key; a page include counts
-with the key of the shared definition it names.
+``paygate audit PAGE`` reads the page (``generator.pages.parse``), picks the
+spec method it documents (by its payment endpoint, by excerpt names on a
+layout 1 page, or ``--method``), and compares it section by section: a page
+section is the operation with its endpoint; its tables are that operation's
+request and result by the role the page gives them (a layout 1 table by its
+excerpt name). Rows are matched by key; a page include counts with the key of
+the shared definition it names. Only what the page's layout carries is
+compared: a one-language table's other language is not.
 
 Each finding has a stable kind:
 
@@ -20,17 +23,20 @@ format-mismatch             the page's format differs from the spec's ``format``
 cnd-mismatch                the CND differs
 text-mismatch-en/-de        the description differs (page ``{{Wording}}`` expanded)
 include-unknown             the page includes a name shared.yaml does not define
-include-mismatch            the page includes another name than the spec, or one side
-                            includes where the other has an explicit row
+include-mismatch            the page includes another name than the spec, or (on a
+                            page with includes) one side includes where the other has
+                            an explicit row
 heading-mismatch            a group heading's text differs
 heading-missing-in-spec     a page heading the spec table lacks (and -on-page)
 endpoint-mismatch           the section's endpoint file differs
 section-mismatch            the section title differs from the operation's ``section``
-caption-mismatch            the table caption differs (EN; the export has no German)
-table-missing-in-spec       a page table whose excerpt no spec message has
-table-missing-on-page       a spec message whose excerpt the page lacks
-table-repeated              a second page table with an excerpt already seen
-page-warning                a part of the page the parser could not read
+caption-mismatch(-de)       the table's EN (DE) caption differs
+table-missing-in-spec       a page table that is no message of the method
+table-missing-on-page       a spec message the page has no table for
+table-repeated              a second page table for a message already compared
+page-warning                a part of the page the reader could not read for certain
+page-line-skipped           a line inside a table that became no part of a row
+page-problem                the page is truncated, or a table has no rows
 ==========================  ==========================================================
 
 Rows the page shows in two versions hold old and new text interleaved; there a
@@ -55,12 +61,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from ..spec.model import Erratum, Heading, Message, Method, Operation, Parameter, Place, Spec
-from .draft import expand_wording, normalize, split_warning
-from .draft import resolve_include as _resolve
-from .parse import Heading as PageHeading
-from .parse import Include, Page, Row, Section, Table
+from .library import FOLLOW_UPS, expand_wording, split_warning, stem
+from .library import resolve_include as _resolve
+from .model import Heading as PageHeading
+from .model import Include, Page, Row, Section, Table
+from .text import normalize
 
-__all__ = ["Audit", "Finding", "audit", "is_subsequence", "render_json", "render_text"]
+__all__ = [
+    "Audit",
+    "AuditError",
+    "Finding",
+    "audit",
+    "is_subsequence",
+    "pick_method",
+    "render_json",
+    "render_text",
+]
+
+
+class AuditError(ValueError):
+    """The page cannot be compared with the spec: it is about a method the spec lacks."""
 
 
 @dataclass(frozen=True)
@@ -152,82 +172,108 @@ class _Auditor:
             )
         )
 
-    def run(self) -> tuple[Method, list[Finding]]:
-        method = self.pick_method()
-        messages = {m.excerpt: (op, m) for op in method.operations for m in (op.request, op.result)}
+    def run(self, method: Method) -> list[Finding]:
+        messages = {m.id: (op, m) for op in method.operations for m in (op.request, op.result)}
+        by_excerpt = {m.excerpt: m.id for _, m in messages.values()}
         seen: set[str] = set()
         for warning in self.page.warnings:
             line, text = split_warning(warning)
-            self.add("page-warning", "", "", line, None, text, "", f"the page parser: {text}")
+            self.add("page-warning", "", "", line, None, text, "", f"the page reader: {text}")
+        for s in self.page.skipped:
+            self.add(
+                "page-line-skipped",
+                "",
+                "",
+                s.line,
+                None,
+                s.text,
+                "",
+                f"the page reader: {s.reason}",
+            )
+        for problem in self.page.problems:
+            line, text = split_warning(problem)
+            self.add("page-problem", "", "", line, None, text, "", f"the page: {text}")
         for section in self.page.sections:
-            op = self.operation_of(section, method, messages)
+            op = self.operation_of(section, method, messages, by_excerpt)
             if op is not None:
                 self.section(section, op)
             for t in section.tables:
-                found = messages.get(t.excerpt)
+                label = t.excerpt or f"{section.endpoint or '?'} {t.role or 'table'}"
+                found = self.message_of(t, op, messages, by_excerpt)
                 if found is None:
                     self.add(
                         "table-missing-in-spec",
-                        t.excerpt,
+                        label,
                         "",
                         t.line,
                         method.place,
-                        t.excerpt,
+                        t.excerpt or t.caption,
                         "",
-                        f"page table {t.excerpt!r} ({t.caption!r}) is no message of method "
-                        f"{method.name} (no message has excerpt: {t.excerpt})",
+                        f"page table {label!r} ({t.caption!r}) is no message of method "
+                        f"{method.name}",
                     )
                     continue
-                if t.excerpt in seen:
+                msg = found[1]
+                if msg.id in seen:
                     # Compared once, at its first occurrence; the repeat is a finding.
                     self.add(
                         "table-repeated",
-                        t.excerpt,
+                        msg.excerpt,
                         "",
                         t.line,
-                        found[1].place,
-                        t.excerpt,
-                        t.excerpt,
-                        f"page table {t.excerpt!r} occurs again; only the first was compared",
+                        msg.place,
+                        label,
+                        msg.excerpt,
+                        f"page table {label!r} is {msg.id} again; only the first was compared",
                     )
                     continue
-                seen.add(t.excerpt)
-                self.table(t, found[1])
-        for excerpt, (_, msg) in messages.items():
-            if excerpt not in seen:
+                seen.add(msg.id)
+                self.table(t, msg)
+        for mid, (_, msg) in messages.items():
+            if mid not in seen:
                 self.add(
                     "table-missing-on-page",
-                    excerpt,
+                    msg.excerpt,
                     "",
                     0,
                     msg.place,
                     "",
-                    excerpt,
-                    f"spec message {msg.id} (excerpt {excerpt}) has no table on the page",
+                    msg.excerpt,
+                    f"spec message {msg.id} (excerpt {msg.excerpt}) has no table on the page",
                 )
-        return method, self.out
-
-    def pick_method(self) -> Method:
-        """The method sharing most table excerpts with the page (the first on a tie)."""
-        on_page = {t.excerpt for s in self.page.sections for t in s.tables}
-
-        def overlap(m: Method) -> int:
-            return sum(op.request.excerpt in on_page for op in m.operations) + sum(
-                op.result.excerpt in on_page for op in m.operations
-            )
-
-        return max(self.spec.methods, key=overlap)
+        return self.out
 
     def operation_of(
         self,
         section: Section,
         method: Method,
         messages: Mapping[str, tuple[Operation, Message]],
+        by_excerpt: Mapping[str, str],
     ) -> Operation | None:
+        """The spec operation of a page section: by endpoint, excerpt, then title."""
+        if section.endpoint:
+            for op in method.operations:
+                if op.endpoint.casefold() == section.endpoint.casefold():
+                    return op
         for t in section.tables:
-            if t.excerpt in messages:
-                return messages[t.excerpt][0]
+            if t.excerpt in by_excerpt:
+                return messages[by_excerpt[t.excerpt]][0]
         return next((op for op in method.operations if op.section == section.title), None)
+
+    @staticmethod
+    def message_of(
+        t: Table,
+        op: Operation | None,
+        messages: Mapping[str, tuple[Operation, Message]],
+        by_excerpt: Mapping[str, str],
+    ) -> tuple[Operation, Message] | None:
+        """The spec message of a page table: by excerpt name, else its section's role."""
+        if t.excerpt:
+            mid = by_excerpt.get(t.excerpt)
+            return messages[mid] if mid is not None else None
+        if op is not None and t.role in ("request", "result"):
+            return messages[f"{op.id}.{t.role}"]
+        return None
 
     def section(self, section: Section, op: Operation) -> None:
         if section.title and normalize(section.title) != normalize(op.section):
@@ -256,17 +302,21 @@ class _Auditor:
     # -- tables --
 
     def table(self, t: Table, msg: Message) -> None:
-        if normalize(t.caption) != normalize(msg.caption.en):
+        captions = [(lang, c) for lang, c in (("en", t.caption), ("de", t.caption_de)) if c]
+        for lang, caption in captions or [("en", "")]:
+            if normalize(caption) == normalize(msg.caption.get(lang)):
+                continue
             self.add(
-                "caption-mismatch",
-                t.excerpt,
+                "caption-mismatch" if lang == "en" else "caption-mismatch-de",
+                msg.excerpt,
                 "",
                 t.line,
                 msg.place,
-                t.caption,
-                msg.caption.en,
-                f"{msg.id}: EN caption differs",
+                caption,
+                msg.caption.get(lang),
+                f"{msg.id}: {lang.upper()} caption differs",
             )
+        expanded = not any(isinstance(e, Include) for e in t.entries)
         self.headings(t, msg)
         params = list(msg.parameters)
         taken = [False] * len(params)
@@ -274,7 +324,7 @@ class _Auditor:
         for entry in t.entries:
             if isinstance(entry, PageHeading):
                 continue
-            key = self.page_key(t, entry)
+            key = self.page_key(msg.excerpt, entry)
             if key is None:
                 continue  # an unknown include without any guess: reported above
             j = self.match(params, taken, key)
@@ -283,7 +333,7 @@ class _Auditor:
                 continue
             taken[j] = True
             pairs.append((entry, j))
-            self.compare(t, msg, entry, params[j])
+            self.compare(msg, entry, params[j], expanded)
         for j, p in enumerate(params):
             if not taken[j]:
                 # The page line after which the row would stand: the nearest matched row
@@ -291,7 +341,7 @@ class _Auditor:
                 above = [e.line for e, k in pairs if k < j]
                 self.add(
                     "row-missing-on-page",
-                    t.excerpt,
+                    msg.excerpt,
                     p.key,
                     max(above, default=t.line),
                     p.row_place,
@@ -306,7 +356,7 @@ class _Auditor:
             spec_keys = [params[j].key for j in sorted(order)]
             self.add(
                 "row-order",
-                t.excerpt,
+                msg.excerpt,
                 "",
                 t.line,
                 msg.place,
@@ -315,7 +365,7 @@ class _Auditor:
                 f"{msg.id}: the rows stand in another order",
             )
 
-    def page_key(self, t: Table, entry: Include | Row) -> str | None:
+    def page_key(self, label: str, entry: Include | Row) -> str | None:
         if isinstance(entry, Row):
             return entry.key
         name, shared = _resolve(self.library, entry)
@@ -323,7 +373,7 @@ class _Auditor:
             known = f"; it reads like {shared.include!r}" if shared and shared.include else ""
             self.add(
                 "include-unknown",
-                t.excerpt,
+                label,
                 entry.name,
                 entry.line,
                 None,
@@ -351,7 +401,7 @@ class _Auditor:
             value = f"{entry.key} {entry.format} {entry.cnd}"
         self.add(
             "row-missing-in-spec",
-            t.excerpt,
+            msg.excerpt,
             key,
             entry.line,
             msg.place,
@@ -360,8 +410,9 @@ class _Auditor:
             f"{msg.id}: the page row is not in the spec table",
         )
 
-    def compare(self, t: Table, msg: Message, entry: Include | Row, p: Parameter) -> None:
-        ex = t.excerpt
+    def compare(self, msg: Message, entry: Include | Row, p: Parameter, expanded: bool) -> None:
+        """One page row against its spec row; ``expanded``: the page writes includes out."""
+        ex = msg.excerpt
         if isinstance(entry, Row) and entry.key != p.key:
             self.add(
                 "key-mismatch",
@@ -389,7 +440,7 @@ class _Auditor:
                     p,
                 )
             return
-        if p.include is not None:
+        if p.include is not None and not expanded:
             self.add(
                 "include-mismatch",
                 ex,
@@ -428,9 +479,11 @@ class _Auditor:
             )
         merged = bool(entry.changes) or entry.ambiguous
         for lang, page_text in (("en", entry.en), ("de", entry.de)):
-            expanded, _ = expand_wording(page_text, self.spec.legend, lang)
+            if page_text is None:
+                continue  # the page's table has no column for this language
+            shown, _ = expand_wording(page_text, self.spec.legend, lang)
             spec_text = normalize(p.description.get(lang))
-            if expanded == spec_text or (merged and is_subsequence(spec_text, expanded)):
+            if shown == spec_text or (merged and is_subsequence(spec_text, shown)):
                 continue
             note = (
                 f" (the page row may mix versions: {entry.note})" if merged and entry.note else ""
@@ -441,7 +494,7 @@ class _Auditor:
                 p.key,
                 entry.line,
                 p.place,
-                expanded,
+                shown,
                 spec_text,
                 f"{msg.id}: {lang.upper()} text differs{note}",
                 p,
@@ -459,7 +512,7 @@ class _Auditor:
                 if pv != sv:
                     self.add(
                         "heading-mismatch",
-                        t.excerpt,
+                        msg.excerpt,
                         ph.en,
                         ph.line,
                         sh.place,
@@ -470,7 +523,7 @@ class _Auditor:
             elif ph is not None:
                 self.add(
                     "heading-missing-in-spec",
-                    t.excerpt,
+                    msg.excerpt,
                     ph.en,
                     ph.line,
                     msg.place,
@@ -481,7 +534,7 @@ class _Auditor:
             elif sh is not None:
                 self.add(
                     "heading-missing-on-page",
-                    t.excerpt,
+                    msg.excerpt,
                     sh.text.en,
                     t.line,
                     sh.place,
@@ -497,13 +550,64 @@ def _describe(p: Parameter) -> str:
     return f"{p.key} {p.format.raw} {p.cnd}"
 
 
-def audit(page: Page, spec: Spec, spec_label: str = "spec") -> Audit:
-    """Compare ``page`` with ``spec``; ``spec_label`` prefixes spec places in findings."""
-    method, found = _Auditor(page, spec, spec_label).run()
+def pick_method(page: Page, spec: Spec, name: str | None = None) -> Method:
+    """The spec method a page documents: named, or found by the page's endpoints.
+
+    A page's payment endpoint (any endpoint but reverse, credit, inquire and
+    capture, which every method shares) names its method; a layout 1 page may
+    also be known by its excerpt names. Raises AuditError when the spec has no
+    such method, or when only shared endpoints leave several methods possible.
+    """
+    names = ", ".join(
+        f"{m.name} ({', '.join(op.endpoint for op in m.operations)})" for m in spec.methods
+    )
+    if name is not None:
+        for m in spec.methods:
+            if m.name == name:
+                return m
+        raise AuditError(f"the spec has no method {name!r}; it has {names}")
+    endpoints = {stem(s.endpoint) for s in page.sections if s.endpoint}
+    payment = endpoints - set(FOLLOW_UPS)
+    excerpts = {t.excerpt for t in page.tables if t.excerpt}
+
+    def score(m: Method) -> tuple[int, int, int]:
+        ops = {stem(op.endpoint) for op in m.operations}
+        shown = {x for op in m.operations for x in (op.request.excerpt, op.result.excerpt)}
+        return len(payment & ops), len(excerpts & shown), len(endpoints & ops)
+
+    ranked = sorted(spec.methods, key=score, reverse=True)
+    best = ranked[0]
+    top = score(best)
+    if top[0] == 0 and top[1] == 0:
+        if payment:
+            shown = ", ".join(sorted(f"{e}.aspx" for e in payment))
+            raise AuditError(
+                f"the page is about {shown}, which no method of the spec has (methods: {names}); "
+                "draft it with `paygate import`, or pass --method to compare anyway"
+            )
+        if len(spec.methods) > 1:
+            raise AuditError(
+                "the page names no payment endpoint, only ones every method shares; "
+                f"pass --method (methods: {names})"
+            )
+    elif len(ranked) > 1 and score(ranked[1]) == top:
+        raise AuditError(
+            f"the page fits methods {best.name} and {ranked[1].name} equally; pass --method"
+        )
+    return best
+
+
+def audit(page: Page, spec: Spec, spec_label: str = "spec", method: str | None = None) -> Audit:
+    """Compare ``page`` with ``spec``; ``spec_label`` prefixes spec places in findings.
+
+    Raises AuditError when the page documents a method the spec does not have.
+    """
+    chosen = pick_method(page, spec, method)
+    found = _Auditor(page, spec, spec_label).run(chosen)
     found.sort(key=lambda f: (f.page_line == 0, f.page_line))
     cited = {e for f in found for e in f.errata}
     errata = tuple(e for e in spec.errata if e.id in cited)
-    return Audit(page.source, spec_label, method.name, tuple(found), errata)
+    return Audit(page.source, spec_label, chosen.name, tuple(found), errata)
 
 
 # --- Output -----------------------------------------------------------------------------------

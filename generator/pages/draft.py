@@ -1,27 +1,35 @@
-"""Draft a method spec file from a Confluence text export of a vendor page.
+"""Draft a method spec file from a vendor page in any layout.
 
-``paygate import PAGE.txt`` reads the export with ``generator.pages.parse`` and writes
-``<method>.yaml`` in the spec's format: one operation per page section, with its
-endpoint, the request and result tables, include rows named as in shared.yaml,
-and the page's explicit rows with key, format, CND and both texts.
+``paygate import PAGE.txt`` reads the page with ``generator.pages.parse`` and
+writes ``<method>.yaml`` in the spec's format: one operation per page section,
+with its endpoint and its request and result tables.
+
+Rows:
+
+* An include macro (layout 1) becomes ``include:`` with the shared library's
+  name for it.
+* A row that is a shared definition (same key, format and CND as one in
+  shared.yaml) becomes ``include:``; where its texts differ from the shared
+  ones, a ``# CHECK:`` says so.
+* A row with a shared key but other values is written out with a ``# CHECK:``
+  naming the difference; a new key is written out.
+* A format outside the legend (``string``, ``JSON``, ...) is kept verbatim with
+  a ``# CHECK:``; so is a CND other than M, O or C and a row number.
+* A language the table does not carry, or an empty cell, is ``TODO:``; the
+  importer never invents a text.
 
 What the draft leaves to a person, and how it says so:
 
-* ``TODO:`` texts. The export has no German captions or titles, so their ``de``
-  is ``"TODO: translate"``; a text the page does not give at all (the method
-  title, a missing caption) is ``"TODO: not on the page"``. Lint's
-  missing-translation check fires on empty texts only, so a draft with markers
-  loads and lints; search the file for ``TODO:`` before using it.
-* ``# changed:`` comments. Where the page shows a row in two versions, the
-  draft holds the newer value and the comment gives both.
-* ``# CHECK:`` comments. Rows the parser could not read for certain carry its
-  note; unknown includes and anything else the importer could not map say why.
+* ``TODO:`` texts (``TODO: translate``, ``TODO: not on the page``); lint fails
+  until they are written.
+* ``# changed:`` comments: a "Versions Compared" page shows the row in two
+  versions; the draft holds the newer value and the comment gives both.
+* ``# CHECK:`` comments: readings that are not certain, with the reader's note.
 * Not derived from the page: rules for C rows, value lists, defaults, checks
   (ISO codes), ``enforce:`` and errata. ``mac`` follows Paygate's MAC rule
   (request ``PayID*TransID*MerchantID*Amount*Currency``, result
-  ``PayID*TransID*mid*Status*Code``; a field that is not a key of the table stays
-  empty) and ``base_url`` is Paygate's documented base URL, since the page's
-  BaseURL excerpt is not in the export.
+  ``PayID*TransID*mid*Status*Code``; a field that is not a key of the table
+  stays empty) and ``base_url`` is Paygate's documented base URL.
 
 The YAML is written as text, not through a YAML library, so that it can carry
 the comments above; every string is double-quoted with YAML escapes.
@@ -38,7 +46,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..spec.model import Legend, Parameter, Spec
-from .parse import Heading, Include, Page, Row, Section, Table
+from .library import (
+    DraftError,
+    expand_wording,
+    match_shared,
+    method_from_page,
+    operation_name,
+    resolve_include,
+    split_warning,
+)
+from .model import Heading, Include, Page, Row, Section, Table
+from .text import SPEC_FORMAT, normalize
 
 __all__ = [
     "BASE_URL",
@@ -47,12 +65,8 @@ __all__ = [
     "Draft",
     "DraftError",
     "Note",
+    "TableCount",
     "draft_spec",
-    "expand_wording",
-    "method_from_page",
-    "operation_name",
-    "resolve_include",
-    "split_warning",
     "write_new",
     "yaml_name",
     "yaml_str",
@@ -62,24 +76,16 @@ TODO_TRANSLATE = "TODO: translate"
 TODO_MISSING = "TODO: not on the page"
 BASE_URL = "https://www.computop-paygate.com/"
 
-# Operations that follow a payment, named as their endpoint file (reverse.aspx ...).
-FOLLOW_UPS = ("reverse", "credit", "inquire")
 # Paygate's MAC input fields in order (reference §4); absent fields stay empty.
 REQUEST_MAC = ("PayID", "TransID", "MerchantID", "Amount", "Currency")
 RESULT_MAC = ("PayID", "TransID", "mid", "Status", "Code")
-
-_PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
-
-
-class DraftError(ValueError):
-    """The page cannot be turned into a draft (for example no method name can be found)."""
 
 
 @dataclass(frozen=True)
 class Note:
     """Something a reviewer of the draft must look at; ``line`` is the page line."""
 
-    kind: str  # changed, ambiguous, include-unknown, page-warning, unplaced
+    kind: str  # changed, ambiguous, include-unknown, shared, page-warning, skipped, unplaced
     line: int
     table: str
     key: str
@@ -91,90 +97,27 @@ class Note:
 
 
 @dataclass(frozen=True)
+class TableCount:
+    """How many rows one table of the draft got, and of which kind."""
+
+    message: str  # alipayplus.payment.request
+    line: int
+    rows: int
+    includes: int
+    explicit: int
+    headings: int
+
+
+@dataclass(frozen=True)
 class Draft:
     method: str
     text: str  # the YAML document
     notes: tuple[Note, ...]
+    counts: tuple[TableCount, ...] = ()
 
     @property
     def file_name(self) -> str:
         return f"{self.method}.yaml"
-
-
-# --- Pieces shared with the audit -------------------------------------------------------------
-
-
-def normalize(text: str) -> str:
-    """Whitespace runs (including NBSP) as one space, without leading or trailing space."""
-    return " ".join(text.split())
-
-
-def expand_wording(text: str, legend: Legend, lang: str) -> tuple[str, tuple[str, ...]]:
-    """Replace ``{{Name}}`` placeholders with legend.yaml ``wording``; also return unknown names."""
-    wording = dict(legend.wording)
-    unknown: list[str] = []
-
-    def sub(m: re.Match[str]) -> str:
-        text = wording.get(m[1].strip())
-        if text is None:
-            unknown.append(m[1])
-            return m[0]
-        return text.get(lang)
-
-    return normalize(_PLACEHOLDER.sub(sub, text)), tuple(unknown)
-
-
-def resolve_include(
-    library: Mapping[str, Parameter], include: Include
-) -> tuple[str | None, Parameter | None]:
-    """The shared definition a page include names: ``(library name, definition)``.
-
-    The name must match exactly. Otherwise ``(None, guess)``: a definition whose name
-    differs only in case, or whose ``page`` is the include's page, when all such
-    candidates share one key (the guess lets a table still be matched by key).
-    """
-    if include.name in library:
-        return include.name, library[include.name]
-    fold = include.name.casefold()
-    candidates = [p for n, p in library.items() if n.casefold() == fold]
-    if not candidates and include.page:
-        page = include.page.casefold()
-        candidates = [p for p in library.values() if (p.page or "").casefold() == page]
-    if candidates and len({p.key for p in candidates}) == 1:
-        return None, candidates[0]
-    return None, None
-
-
-def split_warning(warning: str) -> tuple[int, str]:
-    """A parser warning ``"line N: text"`` as ``(N, text)``; 0 when it names no line."""
-    head, sep, text = warning.partition(": ")
-    number = head.removeprefix("line ")
-    if sep and head.startswith("line ") and number.isdigit():
-        return int(number), text
-    return 0, warning
-
-
-def operation_name(endpoint: str, method: str, payment_taken: bool) -> str:
-    """``reverse.aspx`` -> ``reverse``; the method's endpoint (or the first other) -> payment."""
-    stem = re.sub(r"[^a-z0-9]", "", endpoint.lower().removesuffix(".aspx"))
-    if stem in FOLLOW_UPS:
-        return stem
-    if stem == method or (not payment_taken and stem):
-        return "payment"
-    return stem
-
-
-def method_from_page(page: Page) -> str:
-    """The method name: the stem of the first endpoint that is not a follow-up operation."""
-    for s in page.sections:
-        stem = re.sub(r"[^a-z0-9]", "", s.endpoint.lower().removesuffix(".aspx"))
-        if stem and stem not in FOLLOW_UPS:
-            return stem
-    raise DraftError(
-        f"{page.source}: no payment endpoint (a BaseURL line other than "
-        f"{', '.join(f + '.aspx' for f in FOLLOW_UPS)}) to name the method after; "
-        "pass --method NAME (lower-case letters and digits)"
-    )
 
 
 # --- YAML text --------------------------------------------------------------------------------
@@ -215,10 +158,6 @@ def _comment(text: str) -> str:
     return " ".join(text.split())
 
 
-def _show(value: str) -> str:
-    return repr(value)
-
-
 # --- The draft --------------------------------------------------------------------------------
 
 
@@ -232,6 +171,9 @@ class _Writer:
     def out(self, indent: int, text: str) -> None:
         self.lines.append(" " * indent + text)
 
+    def check(self, indent: int, message: str) -> None:
+        self.out(indent, f"# CHECK: {_comment(message)}")
+
     def note(self, kind: str, line: int, table: str, key: str, message: str) -> None:
         self.notes.append(Note(kind, line, table, key, message))
 
@@ -244,20 +186,25 @@ class _Writer:
         expanded, unknown = expand_wording(text, self.legend, lang)
         for name in unknown:
             msg = f"{{{{{name}}}}} is not in legend.yaml wording; kept as printed"
-            self.out(indent, f"# CHECK: {_comment(msg)}")
+            self.check(indent, msg)
             self.note("ambiguous", *where, msg)
         return expanded
 
-    def message(self, indent: int, table: Table, role: str) -> None:
+    def message(self, indent: int, table: Table, role: str, fallback_excerpt: str) -> TableCount:
+        excerpt = table.excerpt or fallback_excerpt
         if not table.excerpt:
-            self.out(indent, "# CHECK: the page table has no MultiExcerptName")
-        self.out(indent, f"excerpt: {yaml_name(table.excerpt)}")
-        self.text_pair(indent, "caption", normalize(table.caption), "")
+            self.check(indent, f"the page names no excerpt for this table; {excerpt} is made up")
+        self.out(indent, f"excerpt: {yaml_name(excerpt)}")
+        self.text_pair(indent, "caption", normalize(table.caption), normalize(table.caption_de))
+        if table.caption_de:
+            self.out(indent, "caption_provenance: {source: vendor page, de: vendor}")
         self.out(indent, f"mac: {yaml_str(self.mac(table, role))}")
         self.out(indent, "parameters:")
+        includes = explicit = headings = 0
         for entry in table.entries:
             if isinstance(entry, Include):
                 self.include(indent + 2, table, entry)
+                includes += 1
             elif isinstance(entry, Heading):
                 en, de = normalize(entry.en), normalize(entry.de)
                 self.out(
@@ -265,8 +212,12 @@ class _Writer:
                     f"- heading: {{en: {yaml_str(en or TODO_MISSING)}, "
                     f"de: {yaml_str(de or TODO_TRANSLATE)}}}",
                 )
+                headings += 1
+            elif self.row(indent + 2, table, entry, excerpt):
+                includes += 1
             else:
-                self.row(indent + 2, table, entry)
+                explicit += 1
+        return TableCount("", table.line, includes + explicit, includes, explicit, headings)
 
     def mac(self, table: Table, role: str) -> str:
         keys: set[str] = set()
@@ -296,30 +247,43 @@ class _Writer:
         self.note("include-unknown", inc.line, table.excerpt, shown, msg)
         self.out(indent, f"- include: {yaml_name(shown)}  # CHECK: {_comment(msg)}")
 
-    def row(self, indent: int, table: Table, row: Row) -> None:
-        changes = {c.field: c for c in row.changes}
-        where = (row.line, table.excerpt, row.key)
+    def row(self, indent: int, table: Table, row: Row, excerpt: str) -> bool:
+        """Write one page row; True when it became an include of a shared definition."""
+        where = (row.line, excerpt, row.key)
         for ch in row.changes:
-            self.note(
-                "changed", row.line, table.excerpt, row.key, f"{ch.field} {ch.old!r} -> {ch.new!r}"
-            )
+            self.note("changed", row.line, excerpt, row.key, f"{ch.field} {ch.old!r} -> {ch.new!r}")
         if row.ambiguous:
-            self.out(indent, f"# CHECK: page line {row.line}: {_comment(row.note)}")
-            self.note("ambiguous", row.line, table.excerpt, row.key, row.note)
+            self.check(indent, f"page line {row.line}: {row.note}")
+            self.note("ambiguous", row.line, excerpt, row.key, row.note)
+        if row.number:
+            msg = f"page line {row.line}: the page numbers this row {row.number!r}"
+            self.check(indent, msg)
+            self.note("ambiguous", row.line, excerpt, row.key, msg)
+        shared = match_shared(self.spec_library, row, self.legend) if not row.changes else None
+        if shared is not None and shared.name is not None:
+            self.out(indent, f"- include: {yaml_name(shared.name)}")
+            return True
+        if shared is not None and shared.differs:
+            msg = f"page line {row.line}: {row.key} is a shared key, but {shared.differs}"
+            self.check(indent, msg)
+            self.note("shared", row.line, excerpt, row.key, msg)
+        changes = {c.field: c for c in row.changes}
 
         def changed(field: str) -> str:
             c = changes.get(field)
-            return f"  # changed: {_show(c.old)} -> {_show(c.new)}" if c else ""
+            return f"  # changed: {c.old!r} -> {c.new!r}" if c else ""
 
         self.out(indent, f"- key: {yaml_name(row.key)}{changed('key')}")
         body = indent + 2
-        if _format_ok(row.format):
+        if SPEC_FORMAT.fullmatch(row.format) is not None:
             self.out(body, f"format: {row.format}{changed('format')}")
         else:
-            self.out(body, f"# CHECK: {row.format!r} is not a spec format such as ans..32")
+            msg = f"{row.format!r} is not a spec format such as ans..32; decide one"
+            self.check(body, msg)
+            self.note("ambiguous", row.line, excerpt, row.key, msg)
             self.out(body, f"format: {yaml_str(row.format)}{changed('format')}")
         if row.cnd not in ("M", "O", "C"):
-            self.out(body, f"# CHECK: CND {row.cnd!r} is not M, O or C")
+            self.check(body, f"CND {row.cnd!r} is not M, O or C")
             self.out(body, f"cnd: {yaml_str(row.cnd)}{changed('cnd')}")
         else:
             self.out(body, f"cnd: {row.cnd}{changed('cnd')}")
@@ -327,50 +291,25 @@ class _Writer:
         for lang, text in (("en", row.en), ("de", row.de)):
             c = changes.get(lang)
             if c is not None:
-                self.out(
-                    body + 2, f"# changed: {_comment(_show(c.old))} -> {_comment(_show(c.new))}"
-                )
-            value = self.expand(text, lang, body + 2, where)
+                self.out(body + 2, f"# changed: {_comment(repr(c.old))} -> {_comment(repr(c.new))}")
+            value = self.expand(text, lang, body + 2, where) if text else ""
             if not value:
-                value = TODO_TRANSLATE if lang == "de" else TODO_MISSING
+                other = row.de if lang == "en" else row.en
+                value = TODO_TRANSLATE if other else TODO_MISSING
             self.out(body + 2, f"{lang}: {yaml_str(value)}")
-
-
-_FORMAT = re.compile(r"(ans|an|as|ns|a|n)(\.\.)?[0-9]+|bool|dttm")
-
-
-def _format_ok(raw: str) -> bool:
-    return _FORMAT.fullmatch(raw) is not None
-
-
-def _role_hint(table: Table) -> str | None:
-    name = table.excerpt.lower()
-    if name.endswith("_request"):
-        return "request"
-    if name.endswith(("_response", "_result")):
-        return "result"
-    return None
-
-
-def split_roles(section: Section) -> tuple[Table | None, Table | None, tuple[Table, ...]]:
-    """(request, result, left over): by excerpt suffix, else the first is the request."""
-    request = result = None
-    rest: list[Table] = []
-    for t in section.tables:
-        role = _role_hint(t)
-        if role is None:
-            role = "request" if request is None else "result"
-        if role == "request" and request is None:
-            request = t
-        elif role == "result" and result is None:
-            result = t
-        else:
-            rest.append(t)
-    return request, result, tuple(rest)
+        return False
 
 
 def draft_spec(page: Page, spec: Spec, method: str | None = None) -> Draft:
-    """The draft method file for ``page``; ``spec`` gives the shared library and wording."""
+    """The draft method file for ``page``; ``spec`` gives the shared library and wording.
+
+    Raises DraftError when the page has problems that make any draft wrong (a
+    table without rows, a truncated export) or no method name can be found.
+    """
+    if page.problems:
+        raise DraftError(
+            f"{page.source}: no draft written:\n" + "\n".join(f"  {p}" for p in page.problems)
+        )
     name = method or method_from_page(page)
     if re.fullmatch(r"[a-z0-9]+", name) is None:
         raise DraftError(f"method name {name!r} must be lower-case letters and digits")
@@ -378,14 +317,16 @@ def draft_spec(page: Page, spec: Spec, method: str | None = None) -> Draft:
     for warning in page.warnings:
         line, text = split_warning(warning)
         w.note("page-warning", line, "", "", text)
+    for s in page.skipped:
+        w.note("skipped", s.line, "", "", f"{s.reason}: {s.text!r}")
     source = Path(page.source).name
     w.lines += [
         f"# Draft spec of the method {name}, imported from {_comment(source)}",
         "# by `paygate import`.",
         "# Review before use: a '# CHECK:' comment marks a reading that is not certain,",
         "# a '# changed:' comment gives both versions of a row the page shows as changed",
-        "# (the newer stands), and every 'TODO:' text is to be written by hand (the",
-        "# export has no German captions or titles). Not taken from the page: rules for",
+        "# (the newer stands), and every 'TODO:' text is to be written by hand (a text",
+        "# the page does not give is never invented). Not taken from the page: rules for",
         "# C rows, value lists, defaults, checks, enforce: and errata. The transport is",
         "# browser-form for the payment and server-to-server for the other operations;",
         "# mac follows Paygate's rule (request PayID*TransID*MerchantID*Amount*Currency,",
@@ -396,13 +337,14 @@ def draft_spec(page: Page, spec: Spec, method: str | None = None) -> Draft:
         f"  en: {yaml_str(TODO_MISSING)}",
         f"  de: {yaml_str(TODO_TRANSLATE)}",
         "provenance:",
-        f"  source: {yaml_str(source or 'vendor page export')}",
+        f"  source: {yaml_str(source or 'vendor page')}",
         "  de: vendor",
-        "# Paygate's base URL; the page's BaseURL excerpt is not in the export.",
+        "# Paygate's base URL; the endpoints below are relative to it.",
         f"base_url: {yaml_str(BASE_URL)}",
         "",
         "operations:",
     ]
+    counts: list[TableCount] = []
     payment_taken = False
     used: set[str] = set()
     for index, section in enumerate(page.sections, 1):
@@ -421,11 +363,11 @@ def draft_spec(page: Page, spec: Spec, method: str | None = None) -> Draft:
             f"de: {yaml_str(TODO_TRANSLATE)}}}",
         )
         ch = section.endpoint_change
-        comment = f"  # changed: {_show(ch.old)} -> {_show(ch.new)}" if ch else ""
+        comment = f"  # changed: {ch.old!r} -> {ch.new!r}" if ch else ""
         if ch is not None:
             w.note("changed", section.line, "", "", f"endpoint {ch.old!r} -> {ch.new!r}")
         if not section.endpoint:
-            w.out(4, "# CHECK: no endpoint after the section's BaseURL block")
+            w.out(4, "# CHECK: no endpoint for this section on the page")
         w.out(4, f"endpoint: {yaml_name(section.endpoint)}{comment}")
         transport = "browser-form" if op == "payment" else "server-to-server"
         w.out(4, f"transport: {transport}")
@@ -433,17 +375,43 @@ def draft_spec(page: Page, spec: Spec, method: str | None = None) -> Draft:
             if table is None:
                 msg = f"section {section.title!r} has no {role} table"
                 w.note("unplaced", section.line, "", "", msg)
-                w.out(4, f"# CHECK: {_comment(msg)}")
+                w.check(4, msg)
                 continue
+            if table.role_from == "order in the section":
+                w.check(4, f"nothing on the page says this table is the {role}; read by order")
             w.out(4, f"{role}:")
-            w.message(6, table, role)
+            count = w.message(6, table, role, f"{op}_{role}")
+            counts.append(
+                TableCount(
+                    f"{name}.{op}.{role}",
+                    count.line,
+                    count.rows,
+                    count.includes,
+                    count.explicit,
+                    count.headings,
+                )
+            )
         for t in rest:
-            msg = f"table {t.excerpt!r} (page line {t.line}) is one table too many; left out"
+            msg = f"table at page line {t.line} is one {t.role} table too many; left out"
             w.note("unplaced", t.line, t.excerpt, "", msg)
-            w.out(4, f"# CHECK: {_comment(msg)}")
+            w.check(4, msg)
         w.out(0, "")
     text = "\n".join(w.lines).rstrip("\n") + "\n"
-    return Draft(name, text, tuple(w.notes))
+    return Draft(name, text, tuple(w.notes), tuple(counts))
+
+
+def split_roles(section: Section) -> tuple[Table | None, Table | None, tuple[Table, ...]]:
+    """The section's request and result tables (the first of each role) and the rest."""
+    request = result = None
+    rest: list[Table] = []
+    for t in section.tables:
+        if t.role == "request" and request is None:
+            request = t
+        elif t.role == "result" and result is None:
+            result = t
+        else:
+            rest.append(t)
+    return request, result, tuple(rest)
 
 
 # --- Writing ----------------------------------------------------------------------------------

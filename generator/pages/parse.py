@@ -1,388 +1,100 @@
-"""Parse a Confluence text export of the vendor's Alipay+ documentation page.
+"""Read a vendor page in any of its layouts: the page frame, then the layout readers.
 
-The input is the plain text that Confluence produces for a "Versions Compared" view: macro
-parameters appear as bare lines, table cells lose their borders, and the older and the newer
-text of the page are interleaved without any markup. ``parse_page`` turns it into
-``Page -> Section -> Table -> Entry`` (``Include``, ``Heading`` or ``Row``), records every
-1-based line number, and reports what it could not read as warnings instead of raising.
+The frame comes from what every page has, whatever its layout:
 
-Structure that is recognised
-----------------------------
-* Section: a ``Multiexcerpt include`` block naming ``MultiExcerptNameBaseURL``; the line right
-  after the block holds the endpoint file name. The title is the nearest line above the block
-  that stands alone as a paragraph (blank line before and after), is short (at most 12 words)
-  and does not end like a sentence (``.``, ``:``, ``,``, ``;``, ``!``, ``?``); the search stops
-  at the end of the previous table. ``Section.line`` is the title's line (the block's line when
-  no title is found).
-* Table: starts at ``Table Filter`` / ``Table Transformer`` or at a ``Multiexcerpt`` block that
-  carries one of them; the macro parameters up to the next blank line are skipped (known
-  parameter names only, anything else is warned about), ``MultiExcerptName<x>`` gives the
-  excerpt name. The table ends with its caption: the first plain line that is not followed by
-  another table entry. A table that runs into the end of the input or into the next table or
-  section has an empty caption and a warning.
-* Entries: ``Table Excerpt Include`` blocks (``name``/``page`` lines) become ``Include``;
-  ``Key/Format/CND/Description/Beschreibung`` header lines are skipped; a row is either one
-  cell per line (key, format, CND, EN cell, DE cell) or squashed onto a single line
-  (``CustomerIDans..64OUnique customer numberEindeutige Kundennummer``); a plain line that is
-  followed by another entry is a group ``Heading`` (``Shipping addressLieferadresse``).
-* Cells may embed ``Multiexcerpt include`` macros; each becomes ``{{<MultiExcerptName>}}`` and
-  the pieces of a cell are joined with single spaces. A cell continues across a blank line only
-  into a macro block, and only when the text before it does not end a sentence.
+* Section: an endpoint, from a URL line (``https://www.computop-paygate.com/
+  reverse.aspx``, also inside a sentence), a base URL line followed by
+  ``NAME.aspx``, or a ``BaseURL`` macro followed by ``NAME.aspx``. Its title is
+  the nearest line above that stands alone as a paragraph (blank line before
+  and after), is short (at most 12 words) and does not end like a sentence; the
+  search stops at the end of the previous table.
+* Table: starts where a layout reader recognises table content (a header, a
+  table macro, an include, a row) and ends at its caption. Its role (request
+  or result) comes from the intro sentence before it (``The following table
+  describes the ... request parameters`` / ``Die folgende Tabelle beschreibt
+  die ... Übergabeparameter``, or the ``Request_Intro`` / ``Response_Intro``
+  macros), else from its caption (``Parameters for ...``, ``Result|Response
+  parameters for ...``, ``Parameter für ...``, ``Ergebnis|Antwortparameter für
+  ...``), else from its excerpt name (``..._request``, ``..._response``), else
+  from its order in the section (request first).
+* Caption: a line such as the ones above (and one in the other language right
+  after it), or else the first plain line after the rows that no entry follows.
+  A table that runs into a new section or intro has no caption (warned); one
+  that runs into the end of the text makes the page a truncated export.
+* Heading: a line inside a table that no reader takes and an entry follows
+  (``Shipping addressLieferadresse``; or an EN line and a DE line).
 
-Heuristics (deterministic; every guess among several readings sets ``Row.ambiguous``)
---------------------------------------------------------------------------------------
-* Versions: where old and new text are merged, the old (removed) text comes first and the new
-  (added) text second, as Confluence prints them. Fields hold the newer text where the two
-  could be told apart, and a ``Change(field, old, new)`` records the pair.
-* Squashed row: the key is the shortest leading identifier that is followed by a format token
-  ``(a|as|n|ns|an|ans)(..)?digits``, ``bool``, ``dttm`` or ``enum`` (so ``ans`` wins over
-  ``ns``). Two format tokens in a row are old and new format.
-* CND: one letter of M/O/C. Two different letters (``OC``) are old and new CND, unless the text
-  after them would then start in lower case (``OCity`` is ``O`` + ``City``). When both readings
-  leave a text that starts like a word (``OCISO 3166``), the one-letter reading is kept and the
-  row is flagged.
-* Embedded CND: a lone M/O/C glued between a lower-case letter and a capitalised word
-  (``Last nameCLast name, ...``) is the new CND and the text before it the old EN text, but
-  only when it is the first glued boundary of the text (else the row is flagged instead).
-* EN/DE boundary in a squashed row: a capital letter followed by a lower-case letter that is
-  glued, without a space, to the preceding letter, digit or closing punctuation
-  (``numberEindeutige``, ``sent.Optionen``, ``APPOptionen``, ``building)Adresszeile``).
-  Boundaries inside a word that occurs twice in the text are dropped: identifiers such as
-  ``sdLastName`` are quoted in both languages. With several boundaries left, each is scored
-  (German function words and umlauts to the right minus to the left, plus English function
-  words to the left minus to the right); the best wins, ties go to the earliest, and the row
-  is flagged with a note.
-* Heading: same boundary rule, but the glue must follow a lower-case letter or closing
-  punctuation (so ``URLNotify`` in a caption is no boundary).
-* Merged key: ``DeviceterminalType`` is split where a lower-case letter meets a lower-case
-  letter and the right part is a lowerCamel identifier (has a capital), or where a lower-case
-  letter meets a capital; in either case the parts must be evidenced by the rest of the page:
-  at least one part (both parts for the lower->Upper seam, which is an ordinary camelCase hump)
-  must occur as a word on another line. Several possible splits leave the key merged and flag
-  the row.
-* Merged texts: when a row's key, format or CND changed and its texts could not be split into
-  versions, or a text holds a doubled comma (``DesktopWEB,, MobileWAP``, the trace of
-  interleaved word lists), the texts are kept as printed and the row is flagged with a note.
-* Merged endpoint: ``alipay.aspxalipayplus.aspx`` is split after the first ``.aspx``;
-  ``alipayalipayplus.aspx`` is split where one stem is a prefix of the other (both parts at
-  least 3 characters). Several possible splits keep the merged name and add a warning.
+Inside a table every position goes to the layout readers (``layouts``); a
+line none of them takes is listed in ``Page.skipped`` with its line number,
+and the lines they pass over as structure (macro parameters, headers) in
+``Page.ignored``. A page with no parameter table raises ``PageError``; a table
+without rows, or a truncated export, is a ``Page.problems`` entry, which stops
+a draft.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass
-from typing import TypeAlias
+from dataclasses import dataclass, replace
 
-__all__ = [
-    "Change",
-    "Entry",
-    "Heading",
-    "Include",
-    "Page",
-    "PageError",
-    "Row",
-    "Section",
-    "Table",
-    "parse_page",
-    "split_cnd",
-    "split_en_de",
-    "split_endpoint",
-]
-
-
-class PageError(ValueError):
-    """The export holds nothing this parser can use (no parameter table at all)."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """One field that differs between the older and the newer version of the page."""
-
-    field: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
-class Include:
-    """A ``Table Excerpt Include``: a row defined on another page."""
-
-    name: str
-    page: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A group heading inside a table, such as "Shipping address"."""
-
-    en: str
-    de: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Row:
-    """A parameter row. Fields hold the newer version where it could be told apart."""
-
-    key: str
-    format: str
-    cnd: str
-    en: str
-    de: str
-    line: int
-    changes: tuple[Change, ...] = ()
-    ambiguous: bool = False
-    note: str = ""
-
-
-Entry: TypeAlias = Include | Heading | Row
-
-
-@dataclass(frozen=True)
-class Table:
-    """A parameter table: its excerpt name (``alipay_request``), caption and entries."""
-
-    excerpt: str
-    caption: str
-    line: int
-    entries: tuple[Entry, ...]
-
-
-@dataclass(frozen=True)
-class Section:
-    """One operation of the page: title, endpoint file name (newer version) and tables."""
-
-    title: str
-    endpoint: str
-    line: int
-    tables: tuple[Table, ...]
-    endpoint_change: Change | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    """The parsed export; ``warnings`` read ``"line N: ..."``."""
-
-    source: str
-    sections: tuple[Section, ...]
-    warnings: tuple[str, ...]
-
-
-# --- Lexical pieces -------------------------------------------------------------------------
-
-_FMT = r"(?:(?:ans|an|as|ns|a|n)(?:\.\.)?[0-9]+|bool|dttm|enum)"
-_FORMAT_LINE = re.compile(rf"(?P<fmt>{_FMT})(?P<fmt2>{_FMT})?")
-# Shortest key first, so the format token starts as early as possible ("ans" beats "ns").
-_SQUASHED = re.compile(
-    rf"(?P<key>[A-Za-z][A-Za-z0-9_]*?)(?P<fmt>{_FMT})(?P<fmt2>{_FMT})?(?P<tail>[MOC].*)"
+from .layouts import READERS, is_table_macro
+from .layouts.cells import read_macro
+from .layouts.columns import pipe_cells, word
+from .model import (
+    Change,
+    Entry,
+    Heading,
+    Ignored,
+    Include,
+    Page,
+    PageError,
+    Row,
+    Section,
+    Skipped,
+    Table,
 )
-_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_LETTERS = re.compile(r"[^\W\d_]+")
-# A CND cell of its own: one letter, or an old and a new letter.
-_CND_CELL = re.compile(r"[MOC]|MO|MC|OM|OC|CM|CO")
-# A lone CND letter between old text and a new capitalised text: "Last nameCLast name".
-_EMBEDDED_CND = re.compile(r"(?<=[a-zäöüß])[MOC](?=[A-ZÄÖÜ][a-zäöüß])")
+from .reader import Context, Lines, Step
+from .text import around, best_boundary, glue_candidates, language, split_endpoint
 
-_CND_LETTERS = "MOC"
-_HEADER_WORDS = ("Format", "CND", "Description", "Beschreibung")
+__all__ = ["PageError", "parse_page"]
+
+_VERSIONS_MARKS = ("Versions Compared", "This line was added.", "This line was removed.")
+_URL = re.compile(
+    r"https?://\S*?/(?P<name>[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*?\.aspx"
+    r"(?:[A-Za-z0-9_\-]+\.aspx)?)(?![A-Za-z0-9_])",
+    re.IGNORECASE,
+)
+_BASE = re.compile(r"https?://\S+/", re.IGNORECASE)
+_ASPX = re.compile(r"\S+\.aspx", re.IGNORECASE)
+_MACRO = "Multiexcerpt include"
 _MACRO_PARAMS = ("SpaceWithExcerpt", "MultiExcerptName", "PageWithExcerpt")
-_INCLUDE_PARAMS = ("static", "name", "page", "type")
-# Parameters of the Table Filter / Table Transformer / Multiexcerpt macros: noise for us.
-_TABLE_NOISE = (
-    "Table Filter",
-    "Table Transformer",
-    "Multiexcerpt",
-    "MultiExcerptName",
-    "default",
-    "isFirstTimeEnter",
-    "hideColumns",
-    "sparkName",
-    "hidePane",
-    "datepattern",
-    "dateFormat",
-    "id",
-    "worklog",
-    "isOR",
-    "separator",
-    "order",
-    "export-",
-    "show-source",
-    "transpose",
-    "sql",
-    "hideControls",
-    "hidden",
-    "limit",
-    "userfilter",
-    "numberfilter",
-    "thousandSeparator",
-    "globalFilter",
-    "columnTypes",
-    "enabledInEditor",
+_INTRO_MACRO = re.compile(r"(?i)(?P<kind>request|response|result)_?intro\w*")
+_INTRO = re.compile(
+    r"(?i)^(?:the following table|the table below|in the following table|"
+    r"die folgende tabelle|die nachfolgende tabelle|in der folgenden tabelle|"
+    r"folgende tabelle|the following parameters|folgende parameter)"
 )
-# Punctuation that can close an EN cell right before the DE cell starts.
-_CLOSERS = frozenset(".,;:!?)]”\"'")
-_SENTENCE_END = (".", "!", "?", ":")
+_RESULT_WORDS = re.compile(
+    r"(?i)(result|response|return|answer|antwort|ergebnis|rückgabe|rueckgabe)"
+)
+_REQUEST_WORDS = re.compile(r"(?i)(request|übergabe|uebergabe|aufruf|anfrage|transfer|send)")
+_CAPTION_EN = re.compile(
+    r"(?i)^(?P<kind>result |response |return |answer |request )?parameters? (?:for|of|in)\b"
+)
+_CAPTION_DE = re.compile(
+    r"(?i)^(?P<kind>ergebnis|antwort|rückgabe|rueckgabe|übergabe|uebergabe|aufruf)?-?"
+    r"parameter (?:für|fuer|bei|zur|zum|der|des)\b"
+)
 _TITLE_END = (".", ":", ",", ";", "!", "?")
-_UMLAUTS = frozenset("äöüÄÖÜß")
-# Function words only; words that exist in both languages (in, an, so, will) are left out.
-# fmt: off
-_DE_WORDS = frozenset({
-    "der", "die", "das", "den", "dem", "des", "und", "oder", "wenn", "ist", "sind", "falls",
-    "nicht", "ein", "eine", "einer", "eines", "einem", "für", "mit", "von", "vom", "zu",
-    "zum", "zur", "auch", "nur", "bei", "wird", "werden", "wie", "kein", "keine", "gemäß",
-    "ggf", "dieser", "diese", "dieses", "sowie", "ebenfalls", "bzw", "z",
-})
-_EN_WORDS = frozenset({
-    "the", "and", "or", "if", "is", "are", "of", "for", "with", "to", "when", "not", "only",
-    "this", "that", "also", "such", "as", "from", "be", "by", "which", "no", "any", "its",
-})
-# fmt: on
 
 
-def _clean(line: str) -> str:
-    # str.strip() also removes NBSP, which the export leaves after some cells.
-    return line.replace("\u200b", "").replace("\ufeff", "").strip()
+@dataclass(frozen=True)
+class _Found:
+    """Something the frame recognised at a line: what it says, and the line after it."""
 
-
-def _glue_candidates(text: str, strict: bool) -> list[int]:
-    """Positions where a new cell may start glued to the previous one (see module docs)."""
-    # Each position inside a word maps to that word; words quoted twice are identifiers.
-    word_at: dict[int, str] = {}
-    counts: Counter[str] = Counter()
-    for m in re.finditer(r"\w+", text):
-        counts[m.group()] += 1
-        for pos in range(m.start(), m.end()):
-            word_at[pos] = m.group()
-    found: list[int] = []
-    for i in range(1, len(text) - 1):
-        prev, cur, nxt = text[i - 1], text[i], text[i + 1]
-        if not (cur.isupper() and nxt.islower()):
-            continue
-        if prev.islower() or prev.isdigit() or prev in _CLOSERS:
-            pass
-        elif prev.isupper() and not strict:
-            pass  # "MINI-APPOptionen": an acronym ends the EN cell
-        else:
-            continue
-        # A camelCase identifier quoted in both languages ("sdLastName") is no boundary.
-        if prev.isalnum() and counts[word_at.get(i, "")] >= 2:
-            continue
-        found.append(i)
-    return found
-
-
-def _german(text: str) -> int:
-    words = [w.lower() for w in _LETTERS.findall(text)]
-    return sum(w in _DE_WORDS for w in words) + sum(ch in _UMLAUTS for ch in text)
-
-
-def _english(text: str) -> int:
-    return sum(w.lower() in _EN_WORDS for w in _LETTERS.findall(text))
-
-
-def _best_boundary(text: str, candidates: list[int]) -> int:
-    """The boundary after which the text reads German and before which it reads English."""
-
-    def score(i: int) -> int:
-        left, right = text[:i], text[i:]
-        return _german(right) - _german(left) + _english(left) - _english(right)
-
-    # max() keeps the first of equal scores, so ties go to the earliest boundary.
-    return max(candidates, key=score)
-
-
-def _around(text: str, i: int) -> str:
-    return text[max(0, i - 10) : i] + "|" + text[i : i + 10]
-
-
-def split_en_de(text: str) -> tuple[str, str, bool, str]:
-    """Split a squashed "EN text" + "DE text" cell pair.
-
-    Returns ``(en, de, ambiguous, note)``. Without any boundary the whole text goes to ``en``.
-    """
-    text = text.strip()
-    if not text:
-        return "", "", False, ""
-    candidates = _glue_candidates(text, strict=False)
-    if not candidates:
-        return text, "", True, "no EN/DE boundary found; the whole text is kept in en"
-    i = candidates[0] if len(candidates) == 1 else _best_boundary(text, candidates)
-    en, de = text[:i].strip(), text[i:].strip()
-    if len(candidates) == 1:
-        return en, de, False, ""
-    others = ", ".join(repr(_around(text, c)) for c in candidates if c != i)
-    note = (
-        f"{len(candidates)} possible EN/DE boundaries; chose {_around(text, i)!r} "
-        f"(the text after it reads German), not {others}"
-    )
-    return en, de, True, note
-
-
-def split_cnd(tail: str) -> tuple[str, str, str]:
-    """Split ``tail`` (starting with a CND letter) into ``(cnd, rest, note)``.
-
-    ``cnd`` has two letters (old, new) when the text reads as such; ``note`` is set when both
-    readings are possible and the one-letter reading was kept.
-    """
-    if not tail or tail[0] not in _CND_LETTERS:
-        return "", tail, "no CND letter"
-    one, rest1 = tail[0], tail[1:]
-    if len(tail) < 2 or tail[1] not in _CND_LETTERS or tail[1] == tail[0]:
-        return one, rest1, ""
-    rest2 = tail[2:]
-    if rest2[:1].islower():
-        return one, rest1, ""  # "OCity": the C starts the text
-    if _word_start(rest2) and not _word_start(rest1):
-        return tail[:2], rest2, ""  # "OCFirst": O then C
-    return one, rest1, f"CND may be {one!r} or {tail[:2]!r} (old, new); kept {one!r}"
-
-
-def _word_start(text: str) -> bool:
-    """Whether ``text`` starts like a word: not "CFirst" or "CISO"."""
-    if not text or not text[0].isalpha():
-        return True
-    return text[0].isupper() and (len(text) == 1 or not text[1].isupper())
-
-
-def split_endpoint(token: str) -> tuple[str, Change | None, str]:
-    """Split a merged endpoint name into ``(endpoint, change, problem)``."""
-    suffix = ".aspx"
-    low = token.lower()
-    if low.count(suffix) >= 2:
-        cut = low.index(suffix) + len(suffix)
-        old, new = token[:cut], token[cut:]
-        if new.lower().endswith(suffix) and old != new:
-            return new, Change("endpoint", old, new), ""
-        return token, None, f"endpoint {token!r} holds several names that cannot be told apart"
-    if not low.endswith(suffix):
-        return token, None, f"endpoint {token!r} does not end in {suffix}"
-    stem = token[: -len(suffix)]
-    splits: list[tuple[str, str]] = []
-    for i in range(3, len(stem) - 2):
-        old, new = stem[:i], stem[i:]
-        if old != new and (new.startswith(old) or old.startswith(new)):
-            splits.append((old + token[-len(suffix) :], new + token[-len(suffix) :]))
-    if len(splits) == 1:
-        old, new = splits[0]
-        return new, Change("endpoint", old, new), ""
-    if splits:
-        problem = (
-            f"endpoint {token!r} may merge an old and a new name in {len(splits)} ways "
-            "(ambiguous); kept as printed"
-        )
-        return token, None, problem
-    return token, None, ""
-
-
-def _looks_merged(text: str) -> bool:
-    return ",," in text or ", ," in text
-
-
-# --- The parser -----------------------------------------------------------------------------
+    value: str
+    end: int
+    evidence: str = ""
 
 
 @dataclass
@@ -394,429 +106,391 @@ class _SectionDraft:
     tables: list[Table]
 
 
-class _Parser:
+class _Frame:
     def __init__(self, text: str, source: str) -> None:
         self.source = source
-        self.lines = [_clean(line) for line in text.split("\n")]
-        self.n = len(self.lines)
+        self.lines = Lines(text)
         self.warnings: list[str] = []
-        # Which lines each identifier-like word occurs on: evidence for splitting merged keys.
-        self.vocab: dict[str, set[int]] = {}
-        for idx, line in enumerate(self.lines):
-            for word in _WORD.findall(line):
-                self.vocab.setdefault(word, set()).add(idx)
+        self.skipped: list[Skipped] = []
+        self.ignored: list[Ignored] = []
+        self.problems: list[str] = []
+        self.layouts: set[str] = set()
+        head = self.lines.lines[:40]
+        self.versions = any(line in _VERSIONS_MARKS for line in head)
 
-    # -- helpers --
+    def context(self) -> Context:
+        return Context(self.lines, self.versions, self.warnings, ends=self.ends)
 
     def warn(self, idx: int, message: str) -> None:
         self.warnings.append(f"line {idx + 1}: {message}")
 
-    def at(self, idx: int) -> str:
-        return self.lines[idx] if 0 <= idx < self.n else ""
+    # -- what the frame recognises at a line --
 
-    def next_nonblank(self, idx: int) -> int:
-        while idx < self.n and not self.lines[idx]:
-            idx += 1
-        return idx
+    def endpoint_at(self, i: int) -> _Found | None:
+        lines = self.lines
+        line = lines.at(i)
+        if line == _MACRO:
+            end, name = read_macro(self.context(), i)
+            if name != "BaseURL":
+                return None
+            return _Found(lines.at(end), end + 1, "BaseURL macro")
+        m = _URL.search(line)
+        if m is not None:
+            return _Found(m["name"], i + 1, "URL line")
+        if _BASE.fullmatch(line):
+            k = lines.next_nonblank(i + 1)
+            if _ASPX.fullmatch(lines.at(k)):
+                return _Found(lines.at(k), k + 1, "base URL line")
+        return None
 
-    def known_elsewhere(self, word: str, idx: int) -> bool:
-        return bool(self.vocab.get(word, set()) - {idx})
+    def intro_at(self, i: int) -> _Found | None:
+        line = self.lines.at(i)
+        if line == _MACRO:
+            end, name = read_macro(self.context(), i)
+            m = _INTRO_MACRO.fullmatch(name)
+            if m is None:
+                return None
+            role = "request" if m["kind"].lower() == "request" else "result"
+            return _Found(role, end, f"{name} macro (line {i + 1})")
+        if not _INTRO.match(line):
+            return None
+        low = line.lower()
+        if re.search(r"(result|response|return|antwort|ergebnis|rückgabe)\w*[\s-]*param", low):
+            role = "result"
+        elif _REQUEST_WORDS.search(low):
+            role = "request"
+        elif _RESULT_WORDS.search(low):
+            role = "result"
+        else:
+            role = ""
+        return _Found(role, i + 1, f"intro sentence (line {i + 1})")
 
-    def read_macro(self, idx: int) -> tuple[int, str]:
-        """Read a ``Multiexcerpt include`` block at ``idx``: (index after it, excerpt name)."""
-        end, name = idx + 1, ""
-        while end < self.n and self.lines[end].startswith(_MACRO_PARAMS):
-            if self.lines[end].startswith("MultiExcerptName"):
-                name = self.lines[end][len("MultiExcerptName") :].strip()
-            end += 1
-        return end, name
+    def caption_at(self, i: int) -> tuple[str, str] | None:
+        """``(language, role)`` when line ``i`` reads like a table caption."""
+        line = self.lines.at(i)
+        if (m := _CAPTION_EN.match(line)) is not None:
+            kind = (m["kind"] or "").strip().lower()
+            return "en", "request" if kind in ("", "request") else "result"
+        if (m := _CAPTION_DE.match(line)) is not None:
+            kind = (m["kind"] or "").lower()
+            return "de", "request" if kind in ("", "übergabe", "uebergabe", "aufruf") else "result"
+        return None
 
-    def is_table_start(self, idx: int) -> bool:
-        line = self.at(idx)
-        if line in ("Table Filter", "Table Transformer"):
+    def ends(self, ctx: Context, i: int) -> bool:
+        """Whether line ``i`` ends a cell: an entry, a caption, a new section or intro."""
+        if any(r.starts(ctx, i) for r in READERS):
             return True
-        if line != "Multiexcerpt":
-            return False
-        j = idx + 1
-        while j < self.n and self.lines[j]:
-            if self.lines[j] in ("Table Filter", "Table Transformer"):
-                return True
-            j += 1
-        return False
+        if self.caption_at(i) is not None or self.intro_at(i) is not None:
+            return True
+        line = self.lines.at(i)
+        return line == _MACRO and read_macro(ctx, i)[1] == "BaseURL"
 
-    def is_header(self, idx: int) -> bool:
-        return self.at(idx) == "Key" and self.at(self.next_nonblank(idx + 1)) == "Format"
+    def starts_entry(self, ctx: Context, i: int) -> bool:
+        return any(r.starts(ctx, i) for r in READERS) and not is_table_macro(ctx, i)
 
-    def is_explicit_row(self, idx: int) -> bool:
-        if not _IDENT.fullmatch(self.at(idx)) or self.at(idx) in _HEADER_WORDS:
-            return False
-        f = self.next_nonblank(idx + 1)
-        if not _FORMAT_LINE.fullmatch(self.at(f)):
-            return False
-        c = self.next_nonblank(f + 1)
-        return 0 < len(self.at(c)) <= 3 and " " not in self.at(c)
+    # -- the page --
 
-    def starts_entry(self, idx: int) -> bool:
-        line = self.at(idx)
-        return (
-            line == "Table Excerpt Include"
-            or self.is_header(idx)
-            or _SQUASHED.fullmatch(line) is not None
-            or self.is_explicit_row(idx)
-        )
-
-    def is_structural(self, idx: int) -> bool:
-        line = self.at(idx)
-        return line == "Table Excerpt Include" or self.is_header(idx) or self.is_table_start(idx)
-
-    # -- page and sections --
-
-    def parse(self) -> Page:
+    def run(self) -> Page:
+        lines = self.lines
         sections: list[_SectionDraft] = []
+        intro: _Found | None = None
         boundary = 0  # where the search for a section title stops
+        probe = self.context()
         i = 0
-        while i < self.n:
-            line = self.lines[i]
-            if line == "Multiexcerpt include":
-                end, name = self.read_macro(i)
-                if name == "BaseURL":
-                    section, i = self.parse_section_start(i, end, boundary)
-                    sections.append(section)
-                else:
-                    i = end
+        while i < lines.n:
+            ep = self.endpoint_at(i)
+            if ep is not None:
+                sections.append(self.section(i, ep, boundary))
+                intro = None
+                i = ep.end
                 continue
-            if self.is_table_start(i) or line == "Table Excerpt Include" or self.is_header(i):
-                if not self.is_table_start(i):
-                    self.warn(i, "table entry outside a table; read as a table without a name")
-                table, i = self.parse_table(i)
+            found = self.intro_at(i)
+            if found is not None:
+                intro = found
+                i = found.end
+                continue
+            if lines.at(i) == _MACRO:
+                i = read_macro(probe, i)[0]
+                continue
+            if any(r.starts(probe, i) for r in READERS):
+                table, i = self.table(i, intro)
                 if not sections:
-                    self.warn(table.line - 1, "table before any section (no BaseURL endpoint)")
+                    self.warn(table.line - 1, "table before any section (no endpoint line)")
                     sections.append(_SectionDraft("", "", table.line, None, []))
                 sections[-1].tables.append(table)
+                intro = None
                 boundary = i
                 continue
             i += 1
         if not any(s.tables for s in sections):
-            last = max(self.n, 1)
-            raise PageError(
-                f"{self.source}: line {last}: end of input without any parameter table "
-                "(no 'Table Filter', 'Table Excerpt Include' or 'Key/Format/CND' block)"
-            )
+            raise PageError(self.no_table())
         for s in sections:
             if not s.tables:
                 self.warn(s.line - 1, f"section {s.title!r} has no parameter table")
+            self.roles(s)
+        if self.versions:
+            self.layouts.add("Versions Compared")
         return Page(
             source=self.source,
             sections=tuple(
                 Section(s.title, s.endpoint, s.line, tuple(s.tables), s.change) for s in sections
             ),
             warnings=tuple(self.warnings),
+            skipped=tuple(self.skipped),
+            ignored=tuple(self.ignored),
+            problems=tuple(self.problems),
+            versions=self.versions,
+            layouts=tuple(sorted(self.layouts)),
         )
 
-    def parse_section_start(self, macro: int, end: int, boundary: int) -> tuple[_SectionDraft, int]:
-        """A BaseURL block at ``macro``; ``end`` is the line after it (the endpoint line)."""
-        title_idx = self.find_title(macro, boundary)
-        title = self.at(title_idx) if title_idx >= 0 else ""
+    def no_table(self) -> str:
+        last = max(self.lines.n, 1)
+        hint = ""
+        for idx, line in enumerate(self.lines.lines):
+            cells = pipe_cells(line) if "|" in line else []
+            if len(cells) >= 2 and any(word(c) is not None for c in cells):
+                hint = (
+                    f"; line {idx + 1} looks like a table header without Key, Format and CND "
+                    f"columns, so it is no parameter table: {line!r}"
+                )
+                break
+        return (
+            f"{self.source}: line {last}: end of input without any parameter table (no "
+            "Key/Format/CND header, 'Table Filter' or 'Table Excerpt Include' block, or "
+            f"parameter row){hint}"
+        )
+
+    def section(self, i: int, ep: _Found, boundary: int) -> _SectionDraft:
+        title_idx = self.find_title(i, boundary)
+        title = self.lines.at(title_idx) if title_idx >= 0 else ""
         if title_idx < 0:
-            self.warn(macro, "no section title found above the BaseURL block")
-        line = (title_idx if title_idx >= 0 else macro) + 1
-        token = self.at(end)
+            self.warn(i, "no section title found above the endpoint")
+        line = (title_idx if title_idx >= 0 else i) + 1
+        token = ep.value
         if not token:
-            self.warn(end, "no endpoint file name right after the BaseURL block")
-            return _SectionDraft(title, "", line, None, []), end
+            self.warn(ep.end - 1, "no endpoint file name right after the BaseURL block")
+            return _SectionDraft(title, "", line, None, [])
         words = token.split()
         named = [w for w in words if ".aspx" in w.lower()]
         if len(words) > 1:
-            self.warn(end, f"endpoint line holds more than a file name: {token!r}")
+            self.warn(ep.end - 1, f"endpoint line holds more than a file name: {token!r}")
         endpoint, change, problem = split_endpoint(named[0] if named else token)
-        if problem:
-            self.warn(end, problem)
-        return _SectionDraft(title, endpoint, line, change, []), end + 1
+        if change is not None and not self.versions:
+            self.warn(ep.end - 1, f"endpoint {token!r} holds two names; kept as printed")
+            endpoint, change = named[0] if named else token, None
+        elif problem:
+            self.warn(ep.end - 1, problem)
+        return _SectionDraft(title, endpoint, line, change, [])
 
-    def find_title(self, macro: int, boundary: int) -> int:
-        for k in range(macro - 1, boundary - 1, -1):
-            line = self.lines[k]
-            if not line or line.startswith(_MACRO_PARAMS) or line == "Multiexcerpt include":
+    def find_title(self, start: int, boundary: int) -> int:
+        lines = self.lines
+        for k in range(start - 1, boundary - 1, -1):
+            line = lines.lines[k]
+            if not line or line.startswith(_MACRO_PARAMS) or line == _MACRO:
                 continue
-            standalone = (k == 0 or not self.lines[k - 1]) and not self.at(k + 1)
+            standalone = (k == 0 or not lines.lines[k - 1]) and not lines.at(k + 1)
             if (
                 standalone
                 and not line.endswith(_TITLE_END)
                 and len(line.split()) <= 12
                 and len(line) <= 100
+                and _URL.search(line) is None
             ):
                 return k
         return -1
 
     # -- tables --
 
-    def parse_table(self, start: int) -> tuple[Table, int]:
-        excerpt = ""
-        j = start
-        if self.is_table_start(start):
-            while j < self.n and self.lines[j]:
-                line = self.lines[j]
-                if line == "Table Excerpt Include" or self.is_header(j):
-                    break  # the body starts without a blank line
-                if line.startswith("MultiExcerptName"):
-                    name = line[len("MultiExcerptName") :].strip()
-                    if excerpt and name != excerpt:
-                        self.warn(j, f"second excerpt name {name!r}; keeping {excerpt!r}")
-                    else:
-                        excerpt = name
-                elif not line.startswith(_TABLE_NOISE):
-                    self.warn(j, f"unknown table macro parameter {line!r} skipped")
-                j += 1
-        if not excerpt:
-            self.warn(start, "table without a MultiExcerptName")
+    def table(self, start: int, intro: _Found | None) -> tuple[Table, int]:
+        lines = self.lines
+        ctx = self.context()
         entries: list[Entry] = []
-        caption = ""
+        layouts: set[str] = set()
+        caption = caption_de = ""
+        caption_role = ""
+        strays = 0
+        j = start
         while True:
-            j = self.next_nonblank(j)
-            if j >= self.n:
-                self.warn(start, f"table {excerpt!r} reaches the end of input without a caption")
+            j = lines.next_nonblank(j)
+            if j >= lines.n:
+                self.problems.append(
+                    f"line {lines.n}: the page ends inside the table that starts at line "
+                    f"{start + 1} (no caption): the export looks truncated"
+                )
                 break
-            line = self.lines[j]
-            if line == "Table Excerpt Include":
-                include, j = self.parse_include(j)
-                entries.append(include)
-            elif self.is_header(j):
-                j = self.skip_header(j)
-            elif self.is_table_start(j):
-                self.warn(j, f"table {excerpt!r} ends without a caption where a new table starts")
+            opened = bool(entries) or ctx.header_seen
+            if opened and (self.endpoint_at(j) is not None or self.intro_at(j) is not None):
+                self.warn(j, f"table {ctx.excerpt!r} ends without a caption where a new one starts")
                 break
-            elif line == "Multiexcerpt include":
-                end, name = self.read_macro(j)
-                if name == "BaseURL":
-                    self.warn(j, f"table {excerpt!r} ends without a caption where a section starts")
-                    break
-                self.warn(j, f"macro {{{{{name}}}}} between table rows skipped")
-                j = end
-            elif (m := _SQUASHED.fullmatch(line)) is not None:
-                entries.append(self.squashed_row(m, j))
+            if entries and is_table_macro(ctx, j):
+                self.warn(j, f"table {ctx.excerpt!r} ends without a caption where another starts")
+                break
+            cap = self.caption_at(j)
+            if cap is not None and opened:
+                caption, caption_de, caption_role, j = self.captions(j, cap)
+                break
+            step = self.step(ctx, j)
+            if step is not None:
+                if step.entry is not None:
+                    entries.append(step.entry)
+                elif step.structure:
+                    self.ignore(j, step.next - 1, step.structure)
+                if step.layout:
+                    layouts.update(step.layout.split(", "))
+                j = step.next
+                continue
+            line = lines.at(j)
+            n1 = lines.next_nonblank(j + 1)
+            if entries and self.starts_entry(ctx, n1):
+                entries.append(self.heading(j, None))
                 j += 1
-            elif self.is_explicit_row(j):
-                row, j = self.explicit_row(j)
-                entries.append(row)
-            elif self.starts_entry(self.next_nonblank(j + 1)):
-                entries.append(self.heading(j))
-                j += 1
-            else:
+                continue
+            n2 = lines.next_nonblank(n1 + 1)
+            if (
+                entries
+                and len(ctx.columns.languages) == 2
+                and self.step_free(ctx, n1)
+                and self.starts_entry(ctx, n2)
+                and all(_short(lines.at(k)) for k in (j, n1))
+            ):
+                entries.append(self.heading(j, n1))
+                j = n1 + 1
+                continue
+            if entries:
                 caption = line
+                if language(line) == "de":
+                    caption, caption_de = "", line
+                self.warn(j, f"caption {line!r} does not read like a table caption")
                 j += 1
                 break
-        return Table(excerpt, caption, start + 1, tuple(entries)), j
-
-    def parse_include(self, idx: int) -> tuple[Include, int]:
-        name = page = ""
-        j = idx + 1
-        while j < self.n and self.lines[j]:
-            line = self.lines[j]
-            if not line.startswith(_INCLUDE_PARAMS):
-                break  # no blank line after the block; let the table loop read this line
-            if line.startswith("name"):
-                name = line[len("name") :]
-            elif line.startswith("page"):
-                page = line[len("page") :]
+            self.skipped.append(Skipped(j + 1, line, "no table row, header or include"))
+            strays += 1
             j += 1
-        if not name:
-            self.warn(idx, "Table Excerpt Include without a name")
-        return Include(name, page, idx + 1), j
+            if strays >= 5:
+                self.warn(start, "no rows follow the start of this table")
+                break
+        first = start + 1
+        if not entries:
+            self.problems.append(f"line {first}: the table that starts here has no rows")
+        role, evidence = self.role(ctx, intro, caption_role, first)
+        self.layouts.update(layouts)
+        return (
+            Table(
+                excerpt=ctx.excerpt,
+                caption=caption,
+                line=first,
+                entries=tuple(entries),
+                role=role,
+                role_from=evidence,
+                caption_de=caption_de,
+                languages=ctx.columns.languages,
+                layouts=tuple(sorted(layouts)),
+                end_line=j,
+            ),
+            j,
+        )
 
-    def skip_header(self, idx: int) -> int:
-        j = idx + 1
-        while True:
-            k = self.next_nonblank(j)
-            if self.at(k) not in _HEADER_WORDS:
-                return k
-            j = k + 1
+    def step(self, ctx: Context, j: int) -> Step | None:
+        for reader in READERS:
+            step = reader.read(ctx, j)
+            if step is not None:
+                return step
+        return None
 
-    def heading(self, idx: int) -> Heading:
-        text = self.lines[idx]
-        candidates = _glue_candidates(text, strict=True)
+    def step_free(self, ctx: Context, j: int) -> bool:
+        """A plain line: no reader, caption or section takes it."""
+        return bool(self.lines.at(j)) and not self.ends(ctx, j)
+
+    def ignore(self, first: int, last: int, kind: str) -> None:
+        prev = self.ignored[-1] if self.ignored else None
+        if prev is not None and prev.kind == kind and prev.last >= first:
+            self.ignored[-1] = Ignored(prev.first, last + 1, kind)
+        else:
+            self.ignored.append(Ignored(first + 1, last + 1, kind))
+
+    def captions(self, j: int, cap: tuple[str, str]) -> tuple[str, str, str, int]:
+        """The caption at ``j`` and one in the other language right after it."""
+        lines = self.lines
+        texts = {cap[0]: lines.at(j)}
+        end = j + 1
+        k = lines.next_nonblank(end)
+        other = self.caption_at(k)
+        if other is not None and other[0] != cap[0]:
+            texts[other[0]] = lines.at(k)
+            end = k + 1
+        return texts.get("en", ""), texts.get("de", ""), cap[1], end
+
+    def heading(self, idx: int, de_idx: int | None) -> Heading:
+        lines = self.lines
+        text = lines.at(idx)
+        if de_idx is not None:
+            return Heading(text, lines.at(de_idx), idx + 1)
+        candidates = glue_candidates(text, strict=True)
         if not candidates:
             self.warn(idx, f"line inside a table read as a heading without German text: {text!r}")
             return Heading(text, "", idx + 1)
         i = candidates[0]
         if len(candidates) > 1:
-            i = _best_boundary(text, candidates)
-            chosen = _around(text, i)
-            self.warn(idx, f"heading {text!r}: several EN/DE boundaries, chose {chosen!r}")
+            i = best_boundary(text, candidates)
+            self.warn(idx, f"heading {text!r}: several EN/DE boundaries, chose {around(text, i)!r}")
         return Heading(text[:i].strip(), text[i:].strip(), idx + 1)
 
-    # -- rows --
-
-    def squashed_row(self, m: re.Match[str], idx: int) -> Row:
-        draft = _RowDraft(self, idx, m["key"], m["fmt"], m["fmt2"] or "")
-        cnd, rest, cnd_note = split_cnd(m["tail"])
-        draft.set_cnd(cnd)
-        draft.flag(cnd_note)
-        if len(cnd) == 1:
-            rest = draft.embedded_cnd(rest)
-        en, de, ambiguous, note = split_en_de(rest)
-        if ambiguous:
-            draft.flag(note)
-        if not rest.strip():
-            self.warn(idx, f"row {draft.key!r} has no description")
-        return draft.finish(en, de)
-
-    def explicit_row(self, idx: int) -> tuple[Row, int]:
-        f = self.next_nonblank(idx + 1)
-        c = self.next_nonblank(f + 1)
-        fm = _FORMAT_LINE.fullmatch(self.at(f))
-        # is_explicit_row() has checked the format line, so fm is None only defensively.
-        fmt, fmt2 = (fm["fmt"], fm["fmt2"] or "") if fm else (self.at(f), "")
-        draft = _RowDraft(self, idx, self.at(idx), fmt, fmt2)
-        cnd_text = self.at(c)
-        if _CND_CELL.fullmatch(cnd_text) is None:
-            self.warn(c, f"row {draft.key!r}: CND {cnd_text!r} is not M, O or C")
-            draft.flag(f"CND {cnd_text!r} is not M, O or C")
-            draft.cnd = cnd_text
-        else:
-            draft.set_cnd(cnd_text)  # two letters: old and new CND
-        en, j = self.read_cell(c + 1)
-        de, j = self.read_cell(j)
-        if en is None:
-            self.warn(c, f"row {draft.key!r} has no EN description")
-        if de is None:
-            self.warn(c, f"row {draft.key!r} has no DE description")
-        return draft.finish(en or "", de or ""), j
-
-    def read_cell(self, idx: int) -> tuple[str | None, int]:
-        """Read one text cell starting at the next non-blank line after ``idx``."""
-        k = self.next_nonblank(idx)
-        if k >= self.n or self.is_structural(k):
-            return None, idx
-        parts: list[str] = []
-        k = self.read_group(k, parts)
-        # A blank line followed by a macro continues the cell when the text so far is
-        # mid-sentence ("... discussed with" + {{Helpdesk-Name}} + "(configured in MAT).").
-        while True:
-            m = self.next_nonblank(k)
-            if (
-                self.at(m) == "Multiexcerpt include"
-                and parts
-                and not parts[-1].endswith(_SENTENCE_END)
-            ):
-                k = self.read_group(m, parts)
-            else:
-                return " ".join(parts), k
-
-    def read_group(self, k: int, parts: list[str]) -> int:
-        """Read consecutive non-blank lines (text and macros) into ``parts``."""
-        while k < self.n and self.lines[k] and not self.is_structural(k):
-            if self.lines[k] == "Multiexcerpt include":
-                end, name = self.read_macro(k)
-                if not name:
-                    self.warn(k, "macro without a MultiExcerptName inside a cell")
-                parts.append("{{" + (name or "?") + "}}")
-                k = end
-            else:
-                parts.append(self.lines[k])
-                k += 1
-        return k
-
-
-class _RowDraft:
-    """Collects a row's fields, version changes and notes before freezing it into a Row."""
-
-    def __init__(self, parser: _Parser, idx: int, key: str, fmt: str, fmt2: str) -> None:
-        self.parser = parser
-        self.idx = idx
-        self.changes: list[Change] = []
-        self.notes: list[str] = []
-        self.ambiguous = False
-        self.old_en: str | None = None  # set when an embedded CND split off the old EN text
-        self.key = self.split_key(key)
-        self.format = fmt
-        if fmt2:
-            self.set_format(fmt, fmt2)
-        self.cnd = ""
-
-    def flag(self, note: str) -> None:
-        if note:
-            self.ambiguous = True
-            self.notes.append(note)
-
-    def set_format(self, old: str, new: str) -> None:
-        self.format = new
-        if old != new:
-            self.changes.append(Change("format", old, new))
-
-    def set_cnd(self, cnd: str) -> None:
-        if len(cnd) == 2 and cnd[0] in _CND_LETTERS and cnd[1] in _CND_LETTERS:
-            self.changes.append(Change("cnd", cnd[0], cnd[1]))
-            cnd = cnd[1]
-        self.cnd = cnd
-
-    def split_key(self, key: str) -> str:
-        """Split a key merged from an old and a new identifier (see module docs)."""
-        splits: list[int] = []
-        for i in range(2, len(key) - 1):
-            old, new = key[:i], key[i:]
-            prev, cur = key[i - 1], key[i]
-            known_old = self.parser.known_elsewhere(old, self.idx)
-            known_new = self.parser.known_elsewhere(new, self.idx)
-            if prev.islower() and cur.islower():
-                # "Device|terminalType": no case change at the seam, so the right part must
-                # look like a lowerCamel identifier of its own.
-                if any(ch.isupper() for ch in new) and (known_old or known_new):
-                    splits.append(i)
-            elif prev.islower() and cur.isupper() and known_old and known_new:
-                splits.append(i)  # an ordinary camelCase hump: both parts need evidence
-        if len(splits) == 1:
-            i = splits[0]
-            self.changes.append(Change("key", key[:i], key[i:]))
-            return key[i:]
-        if splits:
-            options = ", ".join(f"{key[:i]}|{key[i:]}" for i in splits)
-            self.flag(f"key {key!r} may merge an old and a new name ({options}); kept merged")
-        return key
-
-    def embedded_cnd(self, rest: str) -> str:
-        """Handle "old EN" + new CND letter + "new EN/DE"; return the text still to split."""
-        hits = [m for m in _EMBEDDED_CND.finditer(rest) if m.group() != self.cnd]
-        if not hits:
-            return rest
-        m = hits[0]
-        # Only the first glued boundary of the text can end the old EN cell: a lone letter
-        # further on may as well sit in the DE text.
-        if len(hits) > 1 or m.end() != min(_glue_candidates(rest, strict=False), default=-1):
-            self.flag(f"a lone {m.group()!r} glued into the text may be a hidden new CND; not used")
-            return rest
-        self.changes.append(Change("cnd", self.cnd, m.group()))
-        self.cnd = m.group()
-        self.old_en = rest[: m.start()].strip()
-        return rest[m.end() :]
-
-    def finish(self, en: str, de: str) -> Row:
-        if self.old_en is not None:
-            self.changes.append(Change("en", self.old_en, en))
-        if any(c.field in ("key", "format", "cnd") for c in self.changes):
-            cells = "the DE cell" if self.old_en is not None else "the EN and DE cells"
-            self.flag(
-                f"the row changed between versions and {cells} may mix old and new text; "
-                "kept as printed"
-            )
-        if _looks_merged(en) or _looks_merged(de):
-            self.flag("a doubled comma suggests interleaved old and new words")
-        return Row(
-            key=self.key,
-            format=self.format,
-            cnd=self.cnd,
-            en=en,
-            de=de,
-            line=self.idx + 1,
-            changes=tuple(self.changes),
-            ambiguous=self.ambiguous,
-            note="; ".join(self.notes),
+    def role(
+        self, ctx: Context, intro: _Found | None, caption_role: str, line: int
+    ) -> tuple[str, str]:
+        excerpt = ctx.excerpt.lower()
+        excerpt_role = (
+            "request"
+            if excerpt.endswith("_request")
+            else "result"
+            if excerpt.endswith(("_response", "_result"))
+            else ""
         )
+        said = [
+            (role, evidence)
+            for role, evidence in (
+                (intro.value if intro else "", intro.evidence if intro else ""),
+                (caption_role, "caption"),
+                (excerpt_role, f"excerpt name {ctx.excerpt}"),
+            )
+            if role
+        ]
+        if not said:
+            return "", ""
+        if len({r for r, _ in said}) > 1:
+            shown = ", ".join(f"{e} says {r}" for r, e in said)
+            self.warn(line - 1, f"the table's role is unclear ({shown}); taking {said[0][0]}")
+        return said[0]
+
+    def roles(self, s: _SectionDraft) -> None:
+        """Tables nothing named a role for are request, then result, in page order."""
+        taken = {t.role for t in s.tables}
+        for n, t in enumerate(s.tables):
+            if t.role:
+                continue
+            role = "request" if "request" not in taken else "result"
+            taken.add(role)
+            self.warn(t.line - 1, f"nothing on the page says the table's role; read as {role}")
+            s.tables[n] = _with_role(t, role, "order in the section")
+
+
+def _with_role(t: Table, role: str, evidence: str) -> Table:
+    return replace(t, role=role, role_from=evidence)
+
+
+def _short(line: str) -> bool:
+    return len(line.split()) <= 8 and not line.endswith((".", ":", ";"))
 
 
 def parse_page(text: str, source: str = "<page>") -> Page:
-    """Parse the text export ``text``; ``source`` names it in messages.
+    """Read the page ``text`` (any layout); ``source`` names it in messages.
 
-    Raises ``PageError`` only when the text holds no parameter table at all; anything else
-    that cannot be read is reported in ``Page.warnings`` as ``"line N: ..."``.
+    Raises ``PageError`` only when the text holds no parameter table at all;
+    what cannot be read is reported in ``Page.warnings``, ``Page.skipped`` and
+    ``Page.problems``, each naming its line.
     """
-    return _Parser(text, source).parse()
+    return _Frame(text, source).run()
+
+
+# The row types, for readers of a parsed page.
+__all__ += ["Change", "Heading", "Include", "Row", "Section", "Table"]

@@ -12,19 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.pages.parse import (
-    Change,
-    Heading,
-    Include,
-    Page,
-    PageError,
-    Row,
-    Table,
-    parse_page,
-    split_cnd,
-    split_en_de,
-    split_endpoint,
-)
+from generator.pages.model import Change, Heading, Include, Page, PageError, Row, Table
+from generator.pages.parse import parse_page
+from generator.pages.text import split_cnd, split_en_de, split_endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "fixtures" / "vendor" / "alipayplus-page.txt"
@@ -373,10 +363,16 @@ def test_split_endpoint_ambiguous_is_not_guessed() -> None:
 # --- Synthetic pages ------------------------------------------------------------------------
 
 
-def synthetic_page(*body: str, endpoint: str = "demo.aspx", before: str = "") -> str:
-    """A one-section, one-table page whose table body is ``body`` (after a Key header)."""
+def synthetic_page(
+    *body: str, endpoint: str = "demo.aspx", before: str = "", versions: bool = True
+) -> str:
+    """A one-section, one-table page whose table body is ``body`` (after a Key header).
+
+    ``versions``: the page is a "Versions Compared" export, as the seed is.
+    """
     return "\n".join(
         [
+            *(["Versions Compared", ""] if versions else []),
             "Demo section",
             "",
             before,
@@ -504,7 +500,9 @@ def test_synthetic_ambiguous_endpoint_is_a_warning() -> None:
     parsed = parse_page(synthetic_page("Xans..2OA thingEin Ding", endpoint="paypaypay.aspx"))
     assert parsed.sections[0].endpoint == "paypaypay.aspx"
     assert parsed.sections[0].endpoint_change is None
-    assert any(w.startswith("line 8:") and "ambiguous" in w for w in parsed.warnings)
+    text = synthetic_page("Xans..2OA thingEin Ding", endpoint="paypaypay.aspx")
+    at = text.split("\n").index("paypaypay.aspx") + 1
+    assert any(w.startswith(f"line {at}:") and "ambiguous" in w for w in parsed.warnings)
 
 
 # --- Malformed input ------------------------------------------------------------------------
@@ -517,7 +515,7 @@ def test_no_tables_is_page_error() -> None:
         parse_page("")
 
 
-def test_truncated_table_and_unknown_macro_parameter_warn() -> None:
+def test_truncated_table_is_a_problem_and_unknown_macro_parameter_warns() -> None:
     text = "\n".join(
         [
             "Table Filter",
@@ -539,15 +537,18 @@ def test_truncated_table_and_unknown_macro_parameter_warn() -> None:
     assert (t.excerpt, t.caption, t.entries) == ("lost_table", "", (Include("MAC", "MAC", 6),))
     joined = "\n".join(parsed.warnings)
     assert "line 2: unknown table macro parameter 'frobnicatetrue'" in joined
-    assert "without a caption" in joined
     assert "before any section" in joined
+    (problem,) = parsed.problems
+    assert problem.startswith("line 10: the page ends inside the table that starts at line 1")
+    assert "truncated" in problem
 
 
-def test_entries_outside_a_table_are_read_with_a_warning() -> None:
+def test_a_table_without_section_or_caption_pattern_is_read_with_warnings() -> None:
     parsed = parse_page("Intro\n\nTable Excerpt Include\nnameMAC\n\nCaption here\n")
     (t,) = parsed.sections[0].tables
     assert (t.excerpt, t.caption) == ("", "Caption here")
-    assert any("outside a table" in w for w in parsed.warnings)
+    assert any("line 3: table before any section" in w for w in parsed.warnings)
+    assert any("line 6: caption 'Caption here' does not read like" in w for w in parsed.warnings)
 
 
 STRUCTURE_LINES = [

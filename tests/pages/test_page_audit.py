@@ -17,10 +17,12 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.pages.audit import audit, is_subsequence
+from generator.pages.audit import AuditError, audit, is_subsequence
 from generator.pages.command import audit_cmd
-from generator.pages.draft import DraftError, draft_spec, normalize
-from generator.pages.parse import PageError, Row, parse_page
+from generator.pages.draft import DraftError, draft_spec
+from generator.pages.text import normalize
+from generator.pages.model import PageError, Row
+from generator.pages.parse import parse_page
 from generator.spec.loader import load_spec
 from generator.spec.model import Spec
 
@@ -381,7 +383,6 @@ def test_text_output_names_both_places(tmp_path: Path, seed_text: str) -> None:
     [
         (None, "cannot read the page export"),
         (b"Key\n\xff\n", "not UTF-8 text"),
-        (b"", "without any parameter table"),
     ],
 )
 def test_unreadable_page_exits_2(tmp_path: Path, content: bytes | None, message: str) -> None:
@@ -423,18 +424,25 @@ def test_damaged_page_never_crashes(
         page = parse_page("\n".join(lines))
     except PageError:
         return
-    result = audit(page, real_spec)
+    try:
+        result = audit(page, real_spec)
+    except AuditError as exc:
+        assert "method" in str(exc)  # the damage hid which method the page is about
+        return
     assert all(0 <= f.page_line <= len(lines) for f in result.findings)
     assert {f.kind for f in result.findings} <= KINDS
     try:
         draft = draft_spec(page, real_spec)
     except DraftError as exc:
-        assert "--method" in str(exc)
+        assert "--method" in str(exc) or "no draft written" in str(exc)
     else:
         assert isinstance(yaml.safe_load(draft.text), dict)
 
 
 KINDS = {
+    "page-line-skipped",
+    "page-problem",
+    "caption-mismatch-de",
     "row-missing-in-spec",
     "row-missing-on-page",
     "row-order",
