@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .layouts import READERS, is_table_macro
+from .layouts import READERS, ROW_READERS, is_table_macro
 from .layouts.cells import read_macro
 from .layouts.columns import pipe_cells, word
 from .model import (
@@ -176,9 +176,14 @@ class _Frame:
             return "de", "request" if kind in ("", "übergabe", "uebergabe", "aufruf") else "result"
         return None
 
-    def ends(self, ctx: Context, i: int) -> bool:
-        """Whether line ``i`` ends a cell: an entry, a caption, a new section or intro."""
-        if any(r.starts(ctx, i) for r in READERS):
+    def ends(self, ctx: Context, i: int, rows: bool = True) -> bool:
+        """Whether line ``i`` ends a cell: an entry, a caption, a new section or intro.
+
+        ``rows=False``: only what cannot be a text (not the start of a row, which a
+        text such as "an32" may look like).
+        """
+        readers = READERS if rows else [r for r in READERS if not isinstance(r, ROW_READERS)]
+        if any(r.starts(ctx, i) for r in readers):
             return True
         if self.caption_at(i) is not None or self.intro_at(i) is not None:
             return True

@@ -74,8 +74,9 @@ class Context:
     lines: Lines
     versions: bool  # a "Versions Compared" export: glued values are old + new
     warnings: list[str]
-    # Whether a line ends a cell: an entry of any reader, a caption, a new section.
-    ends: Callable[[Context, int], bool]
+    # Whether a line ends a cell: an entry of any reader, a caption, a new section; with
+    # ``rows=False`` only what cannot be text (a header, an include, a caption, ...).
+    ends: Callable[[Context, int, bool], bool]
     columns: Columns = DEFAULT_COLUMNS
     header_seen: bool = False
     excerpt: str = ""
@@ -84,8 +85,8 @@ class Context:
     def warn(self, idx: int, message: str) -> None:
         self.warnings.append(f"line {idx + 1}: {message}")
 
-    def boundary(self, idx: int) -> bool:
-        return self.ends(self, idx)
+    def boundary(self, idx: int, rows: bool = True) -> bool:
+        return self.ends(self, idx, rows)
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ class RowDraft:
                 f"the row changed between versions and {cells} may mix old and new text; "
                 "kept as printed"
             )
-        if looks_merged(en or "") or looks_merged(de or ""):
+        if self.versions and (looks_merged(en or "") or looks_merged(de or "")):
             self.flag("a doubled comma suggests interleaved old and new words")
         return Row(
             key=self.key,

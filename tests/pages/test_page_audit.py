@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from generator.pages.audit import AuditError, audit, is_subsequence
 from generator.pages.command import audit_cmd
 from generator.pages.draft import DraftError, draft_spec
-from generator.pages.text import normalize
 from generator.pages.model import PageError, Row
 from generator.pages.parse import parse_page
+from generator.pages.text import normalize
 from generator.spec.loader import load_spec
 from generator.spec.model import Spec
 

@@ -33,15 +33,18 @@ from .editor import CellMacro, IncludeBlock, SquashedRow, TableMacro, is_table_m
 from .pipes import PipeRow
 from .rendered import LoadingNotice
 
+# Readers of whole rows: a line of text may look like the start of one.
+ROW_READERS = (CellRow, SquashedRow, PipeRow)
+
 READERS: tuple[Reader, ...] = (
     TableMacro(),
     IncludeBlock(),
     Header(),
     PipeRow(),
-    SquashedRow(),
     CellRow(),
+    SquashedRow(),
     LoadingNotice(),
     CellMacro(),
 )
 
-__all__ = ["READERS", "is_table_macro"]
+__all__ = ["READERS", "ROW_READERS", "is_table_macro"]

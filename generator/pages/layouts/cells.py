@@ -32,7 +32,7 @@ from ..versions import RowDraft
 
 _NUMBERED_KEY = re.compile(r"(?P<num>[0-9]+(?:\.[0-9]+)*\.?)\s+(?P<key>\S+)")
 # A CND cell: M/O/C (or an old/new pair), or something as short that a person must read.
-_CND_LIKE = re.compile(r"[A-Za-z/–-]{1,3}")
+_CND_LIKE = re.compile(r"[A-Z]{1,2}|[A-Z]/[A-Z]|[-–]")
 _MACRO = "Multiexcerpt include"
 _MACRO_PARAMS = ("SpaceWithExcerpt", "MultiExcerptName", "PageWithExcerpt")
 
@@ -156,7 +156,9 @@ def read_groups(ctx: Context, idx: int, want: int) -> tuple[list[list[str]], int
     k = idx
     while len(groups) < want:
         m = lines.next_nonblank(k)
-        if m >= lines.n or ctx.boundary(m):
+        # A cell the row still needs may look like a row ("an32"); only what can never
+        # be text ends it.
+        if m >= lines.n or ctx.boundary(m, rows=False):
             break
         parts: list[str] = []
         k = _read_group(ctx, m, parts)

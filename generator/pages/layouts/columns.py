@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..reader import CND, DE, DEFAULT_COLUMNS, EN, FORMAT, KEY, NUMBER, Columns, Context, Step
+from ..text import CND_CELL, FORMAT_CELL
 
 # Header words (compared without case, a trailing ':' or '*' dropped) and their columns.
 WORDS: dict[str, str] = {
@@ -114,6 +115,10 @@ class Header:
                 k = lines.next_nonblank(end)
                 if k >= lines.n or word(lines.at(k)) is None:
                     break
+                f = lines.next_nonblank(k + 1)
+                c = lines.next_nonblank(f + 1)
+                if FORMAT_CELL.fullmatch(lines.at(f)) and CND_CELL.fullmatch(lines.at(c)):
+                    break  # a row whose key is a header word ("Description", an32, M)
                 printed.append(lines.at(k))
                 end = k + 1
             cols = _columns(printed, "lines") if len(printed) >= 3 else None

@@ -33,7 +33,9 @@ class PipeRow:
         j = idx
         while not (_CLOSED.search(parts[-1]) and len(pipe_cells(" ".join(parts))) >= want):
             k = j + 1
-            if k >= lines.n or not lines.at(k) or ctx.boundary(k):
+            # Until the row is closed, a line with bars continues it; any other line must
+            # not be something else (a caption, a header, a new section).
+            if k >= lines.n or not lines.at(k) or ("|" not in lines.at(k) and ctx.boundary(k)):
                 ctx.warn(idx, f"pipe row ends at line {j + 1} without its closing '|'")
                 break
             parts.append(lines.at(k))
