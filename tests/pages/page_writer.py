@@ -87,6 +87,7 @@ def _wrap(text: str, width: int = 60) -> list[str]:
     return out
 
 
+VENDOR_HEADER = ("Key", "Format", "CND", "Description", "Beschreibung")
 INTRO = {
     "request": (
         "The following table describes the encrypted payment request parameters:",
@@ -231,14 +232,7 @@ def other_words(sections: tuple[PageSection, ...]) -> str:
 def numbered(sections: tuple[PageSection, ...]) -> str:
     return _cells_page(
         sections,
-        _Cells(
-            ("Key", "Format", "CND", "Description", "Beschreibung"),
-            ("en", "de"),
-            True,
-            False,
-            True,
-            numbered=True,
-        ),
+        _Cells(VENDOR_HEADER, ("en", "de"), glued=True, per_row=False, blank=True, numbered=True),
     )
 
 
@@ -279,33 +273,25 @@ WRITERS: dict[str, Callable[[tuple[PageSection, ...]], str]] = {
     "other-words": other_words,
     "numbered": numbered,
 }
-# What each layout carries: texts by language, includes, headings, captions by language.
-CARRIES: dict[str, dict[str, tuple[str, ...] | bool]] = {
-    "editor": {"langs": ("en", "de"), "includes": True, "headings": True, "captions": ("en",)},
-    "rendered": {
-        "langs": ("en", "de"),
-        "includes": False,
-        "headings": True,
-        "captions": ("en", "de"),
-    },
-    "pipes": {
-        "langs": ("en", "de"),
-        "includes": False,
-        "headings": False,
-        "captions": ("en", "de"),
-    },
-    "english": {"langs": ("en",), "includes": False, "headings": True, "captions": ("en",)},
-    "german": {"langs": ("de",), "includes": False, "headings": True, "captions": ("de",)},
-    "other-words": {
-        "langs": ("de",),
-        "includes": False,
-        "headings": True,
-        "captions": ("en", "de"),
-    },
-    "numbered": {
-        "langs": ("en", "de"),
-        "includes": False,
-        "headings": True,
-        "captions": ("en", "de"),
-    },
+
+
+@dataclass(frozen=True)
+class Carries:
+    """What a layout carries: texts and captions by language, includes, headings."""
+
+    langs: tuple[str, ...]
+    captions: tuple[str, ...]
+    includes: bool = False
+    headings: bool = True
+
+
+BOTH = ("en", "de")
+CARRIES: dict[str, Carries] = {
+    "editor": Carries(BOTH, ("en",), includes=True),
+    "rendered": Carries(BOTH, BOTH),
+    "pipes": Carries(BOTH, BOTH, headings=False),
+    "english": Carries(("en",), ("en",)),
+    "german": Carries(("de",), ("de",)),
+    "other-words": Carries(("de",), BOTH),
+    "numbered": Carries(BOTH, BOTH),
 }

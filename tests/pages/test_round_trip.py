@@ -43,8 +43,7 @@ def read_back(text: str) -> Page:
 
 def check_tables(page: Page, sections: tuple[PageSection, ...], layout: str, spec: Spec) -> None:
     carries = CARRIES[layout]
-    langs = carries["langs"]
-    assert isinstance(langs, tuple)
+    langs = carries.langs
     assert [(s.title, s.endpoint) for s in page.sections] == [
         (s.title, s.endpoint) for s in sections
     ]
@@ -53,20 +52,19 @@ def check_tables(page: Page, sections: tuple[PageSection, ...], layout: str, spe
         assert [t.role for t in got.tables] == [t.role for t in want.tables]
         for gt, wt in zip(got.tables, want.tables, strict=True):
             assert gt.languages == langs
-            captions = carries["captions"]
-            assert isinstance(captions, tuple)
+            captions = carries.captions
             if "en" in captions:
                 assert normalize(gt.caption) == normalize(wt.caption_en)
             if "de" in captions:
                 assert normalize(gt.caption_de) == normalize(wt.caption_de)
-            expected = [e for e in wt.entries if isinstance(e, PageRow) or carries["headings"]]
+            expected = [e for e in wt.entries if isinstance(e, PageRow) or carries.headings]
             assert len(gt.entries) == len(expected), (gt.line, [str(e)[:40] for e in gt.entries])
             for g, w in zip(gt.entries, expected, strict=True):
                 if isinstance(w, tuple):
                     assert isinstance(g, Heading)
                     assert (normalize(g.en), normalize(g.de)) == (normalize(w[0]), normalize(w[1]))
                     continue
-                if carries["includes"] and w.include is not None:
+                if carries.includes and w.include is not None:
                     assert isinstance(g, Include) and g.name == w.include
                     assert library[g.name].key == w.key
                     continue
@@ -101,8 +99,7 @@ def test_the_draft_of_each_layout_is_the_spec_again(
         shutil.copy(SPEC / name, tmp_path / name)
     (tmp_path / "alipayplus.yaml").write_text(draft.text, encoding="utf-8")
     mine = load_spec(tmp_path)
-    langs = CARRIES[layout]["langs"]
-    assert isinstance(langs, tuple)
+    langs = CARRIES[layout].langs
     for got, want in zip(mine.messages(), spec.messages(), strict=True):
         assert got.id == want.id
         assert [p.key for p in got.parameters] == [p.key for p in want.parameters]
