@@ -29,6 +29,10 @@ from .issues import Issue
 from .operations import BASE_URL, OPERATIONS, OperationInfo
 from .results import (
     PARSERS,
+    AlipayplusCreditResult,
+    AlipayplusInquireResult,
+    AlipayplusPaymentResult,
+    AlipayplusReverseResult,
     AnyResult,
     CreditResult,
     InquireResult,
@@ -59,6 +63,10 @@ __all__ = [
     "PARSERS",
     "SUCCESS",
     "VALIDATORS",
+    "AlipayplusCreditResult",
+    "AlipayplusInquireResult",
+    "AlipayplusPaymentResult",
+    "AlipayplusReverseResult",
     "AnyResult",
     "CodeInfo",
     "CreditResult",

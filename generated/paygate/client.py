@@ -10,6 +10,11 @@ the call and returns the verified, typed result. A call that carries a ReqId
 gets a fresh one when none is given, reused on every retry: such calls are
 actions, and a Code other than success raises DeclinedError. Queries return
 their result whatever its Code.
+
+Each method of the spec has its calls under its own name
+(``client.alipayplus.payment_form(...)``);
+an operation name only one method has is also a method of the client itself
+(``client.payment_form(...)``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,15 @@ from .results import (
 )
 from .transport import Config, RedirectForm, Transport, join_params, parse_body, split_params
 
-__all__ = ["Client", "Config", "RedirectForm", "join_params", "parse_body", "split_params"]
+__all__ = [
+    "AlipayplusCalls",
+    "Client",
+    "Config",
+    "RedirectForm",
+    "join_params",
+    "parse_body",
+    "split_params",
+]
 
 
 class Client(Transport):
@@ -187,3 +200,133 @@ class Client(Transport):
         result = self.call("alipayplus.inquire", built)
         assert isinstance(result, InquireResult)
         return result
+
+    @property
+    def alipayplus(self) -> AlipayplusCalls:
+        """Alipay+ Cashier Payment's operations: ``client.alipayplus.payment_form(...)``."""
+        return AlipayplusCalls(self)
+
+
+class AlipayplusCalls:
+    """Alipay+ Cashier Payment's operations of a Client, by the method's own names."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def payment_form(
+        self,
+        *,
+        TransID: str,
+        RefNr: str | None = None,
+        Amount: int,
+        Currency: str,
+        CountryCode: str | None = None,
+        OrderDesc: str,
+        URLSuccess: str,
+        URLFailure: str,
+        Response: Literal["encrypt"] | None = "encrypt",
+        URLNotify: str,
+        UserData: str | None = None,
+        ReqId: str | None = None,
+        CustomerID: str | None = None,
+        terminalType: Literal["WEB", "WAP", "APP", "MINI_APP"] | None = None,
+        osType: Literal["IOS", "ANDROID"] | None = None,
+        FxCurrency: str,
+        sdFirstName: str | None = None,
+        sdLastName: str | None = None,
+        sdcountryCode: str | None = None,
+        sdState: str | None = None,
+        sdCity: str | None = None,
+        sdStreet: str | None = None,
+        sdStreet2: str | None = None,
+        sdZip: str | None = None,
+        Plain: str | None = None,
+        Custom: str | None = None,
+    ) -> RedirectForm:
+        """Payment via browser form: ``alipayplus.aspx`` (``alipayplus.payment``); see ``Client.payment_form``."""
+        return self._client.payment_form(
+            TransID=TransID,
+            RefNr=RefNr,
+            Amount=Amount,
+            Currency=Currency,
+            CountryCode=CountryCode,
+            OrderDesc=OrderDesc,
+            URLSuccess=URLSuccess,
+            URLFailure=URLFailure,
+            Response=Response,
+            URLNotify=URLNotify,
+            UserData=UserData,
+            ReqId=ReqId,
+            CustomerID=CustomerID,
+            terminalType=terminalType,
+            osType=osType,
+            FxCurrency=FxCurrency,
+            sdFirstName=sdFirstName,
+            sdLastName=sdLastName,
+            sdcountryCode=sdcountryCode,
+            sdState=sdState,
+            sdCity=sdCity,
+            sdStreet=sdStreet,
+            sdStreet2=sdStreet2,
+            sdZip=sdZip,
+            Plain=Plain,
+            Custom=Custom,
+        )
+
+    def reverse(
+        self,
+        *,
+        PayID: str,
+        TransID: str,
+        RefNr: str | None = None,
+        Amount: int,
+        Currency: str,
+        UserData: str | None = None,
+        ReqId: str | None = None,
+    ) -> ReverseResult:
+        """Reversal: ``reverse.aspx`` (``alipayplus.reverse``); see ``Client.reverse``."""
+        return self._client.reverse(
+            PayID=PayID,
+            TransID=TransID,
+            RefNr=RefNr,
+            Amount=Amount,
+            Currency=Currency,
+            UserData=UserData,
+            ReqId=ReqId,
+        )
+
+    def credit(
+        self,
+        *,
+        PayID: str,
+        TransID: str,
+        RefNr: str | None = None,
+        Amount: int,
+        Currency: str,
+        Reason: str | None = None,
+        UserData: str | None = None,
+        ReqId: str | None = None,
+    ) -> CreditResult:
+        """Credit with reference: ``credit.aspx`` (``alipayplus.credit``); see ``Client.credit``."""
+        return self._client.credit(
+            PayID=PayID,
+            TransID=TransID,
+            RefNr=RefNr,
+            Amount=Amount,
+            Currency=Currency,
+            Reason=Reason,
+            UserData=UserData,
+            ReqId=ReqId,
+        )
+
+    def inquire(
+        self,
+        *,
+        PayID: str,
+    ) -> InquireResult:
+        """Status request: ``inquire.aspx`` (``alipayplus.inquire``); see ``Client.inquire``."""
+        return self._client.inquire(
+            PayID=PayID,
+        )

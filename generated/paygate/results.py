@@ -30,6 +30,10 @@ from .validators import (
 
 __all__ = [
     "PARSERS",
+    "AlipayplusCreditResult",
+    "AlipayplusInquireResult",
+    "AlipayplusPaymentResult",
+    "AlipayplusReverseResult",
     "AnyResult",
     "CreditResult",
     "InquireResult",
@@ -347,6 +351,13 @@ def parse_alipayplus_inquire_result(params: Mapping[str, str]) -> InquireResult:
             k: v for k, v in params.items() if str(k).lower() not in _KEYS_ALIPAYPLUS_INQUIRE_RESULT
         },
     )
+
+
+# The method-qualified name of each result class whose plain name one method alone has.
+AlipayplusPaymentResult = PaymentResult
+AlipayplusReverseResult = ReverseResult
+AlipayplusCreditResult = CreditResult
+AlipayplusInquireResult = InquireResult
 
 
 #: Any typed result; each has Code, ``ok``, ``code_info`` and ``extra``.

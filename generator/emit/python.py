@@ -8,6 +8,7 @@ pyproject.toml, so generated code is byte-stable and passes `ruff format --check
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -36,8 +37,48 @@ def fn_name(message_or_op_id: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", message_or_op_id.lower())
 
 
-def class_name(op: Operation) -> str:
-    return op.name.capitalize() + "Result"
+def class_name(op: Operation, qualified: bool = False) -> str:
+    """``PaymentResult``; qualified by the method (``TwintPaymentResult``) where names clash."""
+    method = op.id.split(".", 1)[0]
+    return (method.capitalize() if qualified else "") + op.name.capitalize() + "Result"
+
+
+def calls_class(method: str) -> str:
+    """The class of one method's client calls: ``client.twint`` is a ``TwintCalls``."""
+    return method.capitalize() + "Calls"
+
+
+def transport_names(templates: Path) -> set[str]:
+    """The attributes the runtime's Transport (the Client's base) defines itself."""
+    tree = ast.parse((templates / RUNTIME_DIR / "transport.py").read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == "Transport":
+            for item in ast.walk(node):
+                if isinstance(item, ast.FunctionDef):
+                    names.add(item.name)
+                elif isinstance(item, ast.Attribute) and isinstance(item.value, ast.Name):
+                    if item.value.id == "self":
+                        names.add(item.attr)
+    return names
+
+
+def check_methods(spec: Spec, templates: Path) -> None:
+    """Method names become client attributes and class names: refuse what clashes.
+
+    Several methods are one package, one Client: they must share Paygate's base URL.
+    """
+    taken = transport_names(templates)
+    for m in spec.methods:
+        if not m.name.isidentifier() or keyword.iskeyword(m.name) or m.name in taken:
+            raise RenderError(
+                f"{m.place}: method name {m.name!r} cannot name the client's "
+                f"client.{m.name} calls: use lower-case letters and digits, starting with a letter"
+            )
+    urls = {m.base_url for m in spec.methods}
+    if len(urls) > 1:
+        shown = ", ".join(f"{m.name}: {m.base_url}" for m in spec.methods)
+        raise RenderError(f"the methods name different base URLs ({shown}); one Client has one")
 
 
 # Names the generated result classes define themselves; a parameter cannot take them.
@@ -239,15 +280,30 @@ def iso_data() -> tuple[list[tuple[str, int | None]], list[str], str]:
 
 
 def operation_views(spec: Spec) -> list[dict[str, object]]:
+    """One view per operation. Operation names (payment, credit, ...) that several methods
+    have are qualified by their method: results ``TwintCreditResult``, client methods only
+    as ``client.twint.credit``. A name one method alone has keeps its plain form too
+    (``CreditResult``, ``client.credit``)."""
     views = []
+    count: dict[str, int] = {}
+    for op in spec.operations:
+        count[op.name] = count.get(op.name, 0) + 1
     for op in spec.operations:
         req = message_view(spec, op.request)
         res = message_view(spec, op.result)
         method = next(m for m in spec.methods if op in m.operations)
+        unique = count[op.name] == 1
+        call = op.name + ("_form" if op.transport == "browser-form" else "")
         views.append(
             {
                 "id": op.id,
                 "name": op.name,
+                "method": method.name,
+                "unique": unique,
+                "call": call,
+                # The Client method that does the work: the plain name where it is unique.
+                "client_method": call if unique else f"_{method.name}_{call}",
+                "qualified_class": class_name(op, qualified=True),
                 "fn": fn_name(op.id),
                 "title": op.title.en,
                 "endpoint": op.endpoint,
@@ -255,7 +311,7 @@ def operation_views(spec: Spec) -> list[dict[str, object]]:
                 "transport": op.transport,
                 "request": req,
                 "result": res,
-                "result_class": class_name(op),
+                "result_class": class_name(op, qualified=not unique),
                 "caption": op.request.caption.en,
                 "result_caption": op.result.caption.en,
                 "idempotency_key": next(
@@ -281,6 +337,7 @@ def operation_views(spec: Spec) -> list[dict[str, object]]:
 def emit_package(spec: Spec, templates: Path) -> dict[str, str]:
     """Relative path (under generated/) → file text, before formatting."""
     head = header(spec)
+    check_methods(spec, templates)
     messages = [message_view(spec, m) for m in spec.messages()]
     ops = operation_views(spec)
     patterns = pattern_consts(messages)
@@ -311,6 +368,15 @@ def emit_package(spec: Spec, templates: Path) -> dict[str, str]:
         "countries": countries,
         "iso_source": iso_source,
         "codes": spec.codes,
+        "methods": [
+            {
+                "name": m.name,
+                "title": m.title.en,
+                "calls_class": calls_class(m.name),
+                "operations": [op for op in ops if op["method"] == m.name],
+            }
+            for m in spec.methods
+        ],
     }
     out: dict[str, str] = {}
     ctx["uses_literal"] = any(

@@ -380,7 +380,7 @@ def draft_spec(page: Page, spec: Spec, method: str | None = None) -> Draft:
             if table.role_from == "order in the section":
                 w.check(4, f"nothing on the page says this table is the {role}; read by order")
             w.out(4, f"{role}:")
-            count = w.message(6, table, role, f"{op}_{role}")
+            count = w.message(6, table, role, f"{name}_{op}_{role}")
             counts.append(
                 TableCount(
                     f"{name}.{op}.{role}",

@@ -14,7 +14,7 @@ import click
 from .lint import lint
 from .loader import SpecError, load_spec
 from .model import Spec
-from .project import Project, ProjectError, find_project, spec_report
+from .project import Project, ProjectError, find_project, problem_lines, spec_report
 
 root_option = click.option(
     "--root",
@@ -58,15 +58,32 @@ def load_project_spec(
 
 @click.command(name="lint")
 @root_option
-def lint_cmd(root: Path | None) -> None:
-    """Check the spec's consistency beyond its schema; errata are listed as acknowledged."""
-    _, spec = load_project_spec(root)
+@spec_option
+def lint_cmd(root: Path | None, spec_dir: Path | None) -> None:
+    """Check the spec's consistency beyond its schema; errata are listed as acknowledged.
+
+    --spec DIR lints any spec folder, such as a draft made by `paygate import`
+    next to copies of legend.yaml, shared.yaml and codes.yaml.
+    """
+    if spec_dir is not None:
+        folder = spec_dir.as_posix().rstrip("/")
+        try:
+            spec = load_spec(spec_dir)
+        except SpecError as exc:
+            for line in problem_lines(folder, exc):
+                click.echo(line, err=True)
+            n = len(exc.problems)
+            click.echo(f"error: the spec has {n} problem{'s' if n != 1 else ''}", err=True)
+            sys.exit(2)
+    else:
+        project, spec = load_project_spec(root)
+        folder = project.shown(project.spec)
     findings = lint(spec)
     errors = [f for f in findings if f.acknowledged_by is None]
     for f in findings:
         level = "acknowledged" if f.acknowledged_by else "error"
         click.echo(
-            f"spec/{f.place}: {level}: [{f.id}] {f.message}"
+            f"{folder}/{f.place}: {level}: [{f.id}] {f.message}"
             + (f" (erratum {f.acknowledged_by})" if f.acknowledged_by else "")
         )
     click.echo(

@@ -252,7 +252,8 @@ def pipes(sections: tuple[PageSection, ...]) -> str:
             out += ["Key | Format | CND | Description | Beschreibung |", "---|"]
             for e in t.entries:
                 if isinstance(e, tuple):
-                    continue  # pipe tables have no heading rows
+                    out.append(f"{_pipe_cell(e[0])} |  |  |  | {_pipe_cell(e[1])} |")
+                    continue
                 row = f"{e.key} | {e.format} | {e.cnd} | {_pipe_cell(e.en)} | {_pipe_cell(e.de)} |"
                 # A long row continues on the next line, as the layout allows.
                 cut = row.find(" ", 70)
@@ -289,7 +290,7 @@ BOTH = ("en", "de")
 CARRIES: dict[str, Carries] = {
     "editor": Carries(BOTH, ("en",), includes=True),
     "rendered": Carries(BOTH, BOTH),
-    "pipes": Carries(BOTH, BOTH, headings=False),
+    "pipes": Carries(BOTH, BOTH),
     "english": Carries(("en",), ("en",)),
     "german": Carries(("de",), ("de",)),
     "other-words": Carries(("de",), BOTH),

@@ -2,13 +2,16 @@
 
 Cells are separated by ``|`` (``\\|`` is a literal bar). A cell may continue
 on the next line: the row ends at the line that closes it with ``|`` once it
-has a cell for every column. Continued lines are joined with a space.
+has a cell for every column. Continued lines are joined with a space. A row
+with empty format and CND cells whose first cell is no parameter name is a
+group heading (``Shipping address |  |  |  | Lieferadresse |``).
 """
 
 from __future__ import annotations
 
 import re
 
+from ..model import Heading
 from ..reader import CND, DE, EN, FORMAT, KEY, NUMBER, Context, Step
 from ..text import FORMAT_CELL
 from ..text import KEY as KEY_CELL
@@ -49,6 +52,10 @@ class PipeRow:
             notes.append(f"{len(cells)} cells for {want} columns; the missing ones are empty")
             cells = cells + [""] * (want - len(cells))
         by = dict(zip(cols.fields, cells, strict=True))
+        if not by.get(FORMAT) and not by.get(CND) and not KEY_CELL.fullmatch(by.get(KEY, "")):
+            # A heading row: its text in the key cell, the German one (if any) in DE.
+            heading = Heading(by.get(KEY, ""), by.get(DE, ""), idx + 1)
+            return Step(j + 1, entry=heading, layout=LAYOUT)
         number = by.get(NUMBER, "").rstrip(".")
         key = by.get(KEY, "")
         m = _NUMBERED_KEY.fullmatch(key)
