@@ -57,9 +57,12 @@ def transport_names(templates: Path) -> set[str]:
             for item in ast.walk(node):
                 if isinstance(item, ast.FunctionDef):
                     names.add(item.name)
-                elif isinstance(item, ast.Attribute) and isinstance(item.value, ast.Name):
-                    if item.value.id == "self":
-                        names.add(item.attr)
+                elif (
+                    isinstance(item, ast.Attribute)
+                    and isinstance(item.value, ast.Name)
+                    and item.value.id == "self"
+                ):
+                    names.add(item.attr)
     return names
 
 
