@@ -258,7 +258,13 @@ class _Auditor:
         for t in section.tables:
             if t.excerpt in by_excerpt:
                 return messages[by_excerpt[t.excerpt]][0]
-        return next((op for op in method.operations if op.section == section.title), None)
+        titled = next((op for op in method.operations if op.section == section.title), None)
+        if titled is not None or not section.endpoint or stem(section.endpoint) in FOLLOW_UPS:
+            return titled
+        # A payment endpoint of another name (renamed by the vendor, or --method given):
+        # the method's one operation that is no follow-up.
+        own = [op for op in method.operations if stem(op.endpoint) not in FOLLOW_UPS]
+        return own[0] if len(own) == 1 else None
 
     @staticmethod
     def message_of(

@@ -42,7 +42,8 @@ class Lines:
         return idx
 
     def known_elsewhere(self, word: str, idx: int) -> bool:
-        return bool(self.vocab.get(word, set()) - {idx})
+        found = self.vocab.get(word, ())
+        return len(found) > 1 or (len(found) == 1 and idx not in found)
 
 
 @dataclass(frozen=True)
