@@ -87,9 +87,9 @@ def main() -> None:
             page = parse_page(text)
             read = sum(len(t.entries) for t in page.tables)
             assert not page.problems and not page.skipped, (layout, n)
-            t_parse = best(lambda: parse_page(text), args.repeat)
-            t_draft = best(lambda: draft_spec(page, spec), args.repeat)
-            t_audit = best(lambda: audit(page, spec), args.repeat)
+            t_parse = best(lambda text=text: parse_page(text), args.repeat)  # type: ignore[misc]
+            t_draft = best(lambda page=page: draft_spec(page, spec), args.repeat)  # type: ignore[misc]
+            t_audit = best(lambda page=page: audit(page, spec), args.repeat)  # type: ignore[misc]
             total = t_parse + t_draft + t_audit
             ratio = f"{total / previous[n // 2]:.2f}" if n // 2 in previous else ""
             previous[n] = total
