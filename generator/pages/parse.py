@@ -361,7 +361,7 @@ class _Frame:
                 entries.append(self.heading(j, n1))
                 j = n1 + 1
                 continue
-            if entries:
+            if entries and not self.rows_follow(ctx, j):
                 caption = line
                 if language(line) == "de":
                     caption, caption_de = "", line
@@ -394,6 +394,18 @@ class _Frame:
             ),
             j,
         )
+
+    def rows_follow(self, ctx: Context, j: int, lines_ahead: int = 3) -> bool:
+        """Whether an entry of this table starts within a few lines after ``j``: then a
+        line no reader takes is a stray inside the table, not its caption."""
+        k = j
+        for _ in range(lines_ahead):
+            k = self.lines.next_nonblank(k + 1)
+            if k >= self.lines.n or self.endpoint_at(k) is not None or self.intro_at(k):
+                return False
+            if self.starts_entry(ctx, k):
+                return True
+        return False
 
     def step(self, ctx: Context, j: int) -> Step | None:
         for reader in READERS:

@@ -308,3 +308,44 @@ def test_a_versions_compared_squashed_row_gives_the_newer_values() -> None:
         ("format", "ans..6", "ans..7"),
         ("cnd", "C", "O"),
     }
+
+
+def test_a_stray_line_between_rows_is_listed_and_the_rows_after_it_are_read() -> None:
+    snippet = (
+        EXAMPLE_3
+        + "\n\nNote: the back button is shown on request.\n\n(see above)\n\n"
+        + ("URLCancel | ans..256 | O | URL for the cancel button | URL für den Abbrechen-Knopf |")
+    )
+    page = parse_page(in_a_frame(snippet))
+    request = page.tables[0]
+    assert [r.key for r in request.rows] == ["URLBack", "URLCancel"]
+    lines = in_a_frame(snippet).split("\n")
+    stray = lines.index("Note: the back button is shown on request.") + 1
+    assert [s.line for s in page.skipped] == [stray]
+    assert any(h.line == stray + 2 for h in request.entries if not isinstance(h, Row))
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "Key | Format | CND | Description | Beschreibung |\n---|\n"
+        "DeviceterminalType | ans..6ans..7 | CO | Options: WEB | Optionen: WEB |",
+        "KeyFormatCNDDescriptionBeschreibung\nDeviceterminalType\n\nans..6ans..7\n\nCO\n\n"
+        "Options: WEB\n\nOptionen: WEB",
+    ],
+    ids=["pipes", "rendered"],
+)
+def test_versions_compared_in_other_layouts_give_the_newer_values(snippet: str) -> None:
+    text = "Versions Compared\n\n" + in_a_frame(snippet) + "\n\nterminalType is new.\n"
+    page = parse_page(text)
+    (r,) = page.tables[0].rows
+    assert (r.key, r.format, r.cnd) == ("terminalType", "ans..7", "O")
+    assert {(c.field, c.old, c.new) for c in r.changes} == {
+        ("key", "Device", "terminalType"),
+        ("format", "ans..6", "ans..7"),
+        ("cnd", "C", "O"),
+    }
+    # The same glued values on a page that is no "Versions Compared" export are kept
+    # as printed and flagged for a person, never split on a guess.
+    (plain,) = parse_page(in_a_frame(snippet)).tables[0].rows
+    assert plain.key == "DeviceterminalType" and plain.ambiguous
