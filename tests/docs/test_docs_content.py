@@ -170,7 +170,10 @@ def test_errata_decisions_in_markdown_and_html(lang: str) -> None:
         for m, p in citing:
             op_page = words(md(lang, f"{m.operation}.md").text)
             assert words(e.decision.get(lang)) in op_page
-            assert f"{p.key} ({m.id})" in op_page
+            title = spec().operation(m.operation).title.get(lang)
+            # Where: the operation, the table and the key, in the page's language.
+            where = f"{title}, {labels(lang)[m.role]}: {p.key}"
+            assert where in op_page and where in page
     # The other language's decision is not shown.
     other = "de" if lang == "en" else "en"
     assert words(spec().errata[0].decision.get(other)) not in page
