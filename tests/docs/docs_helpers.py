@@ -173,3 +173,11 @@ def html_page(lang: str | None = None) -> Page:
 
 def words(text: str) -> str:
     return " ".join(text.split())
+
+
+# Browser-side checkers from the npm registry, pinned in tests/docs/package.json;
+# `bash .ci/run` installs them (npm install --prefix tests/docs).
+NODE_MODULES = ROOT / "tests" / "docs" / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+NPM_INSTALL = "npm install --prefix tests/docs --no-package-lock (bash .ci/run does it)"
