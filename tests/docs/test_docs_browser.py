@@ -334,6 +334,12 @@ def test_sidebar_is_a_menu_on_a_phone(browser: Any, lang: str) -> None:
     button.click()
     assert sidebar.is_displayed() and button.get_attribute("aria-expanded") == "true"
     assert _marked(browser) == ["alipayplus.reverse.result"]
+    # The open menu covers the page from the bar down to the bottom of the window.
+    box = browser.execute_script(
+        "const b = document.getElementById('sidebar').getBoundingClientRect();"
+        "return [b.top, b.bottom, document.querySelector('.bar').offsetHeight, innerHeight];"
+    )
+    assert round(box[0]) == box[2] and round(box[1]) == box[3], box
     marked = browser.find_element("css selector", "#sidebar a[aria-current]")
     assert marked.is_displayed() and _in_view(browser, marked, "#sidebar")
     _shot(browser, f"menu-{PHONE}-{lang}")
