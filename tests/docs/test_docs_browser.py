@@ -149,6 +149,7 @@ def test_language_switch_shows_one_language(browser: Any) -> None:
 def test_query_opens_german(browser: Any) -> None:
     _open(browser, suffix="?lang=de")
     assert _shipping_heading().text.de in _visible_text(browser)
+    assert browser.title.endswith(": " + labels("de")["reference"])
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -96,4 +96,4 @@ def test_templates_write_no_unescaped_spec_text() -> None:
         for expression in re.findall(r"\{\{(.*?)\}\}", path.read_text(encoding="utf-8")):
             if "safe" in expression:
                 shown = (path.name, expression)
-                assert re.match(r" (m\.\w+|description|target)\(", expression), shown
+                assert re.match(r" (m\.\w+|description|target|head)\(", expression), shown

@@ -14,15 +14,19 @@ import ast
 import hashlib
 import hmac
 import inspect
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.decrepit.ciphers.algorithms import Blowfish
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
-from docs_helpers import LANGS, docs, html_page, labels, spec
+from docs_helpers import LANGS, copy_templates, docs, html_page, labels, spec
 from markupsafe import escape as html_escape
 
+from generator.emit.docs import emit_docs
+from generator.emit.errors import GenerateError
 from generator.spec.model import Message
 
 OPERATIONS = [op.id for op in spec().operations]
@@ -222,3 +226,29 @@ def test_the_keys_are_labelled_as_test_keys() -> None:
         text = docs()[f"docs/{lang}/alipayplus.payment.md"]
         assert f"> **{labels(lang)['test_keys_warning']}**" in text
     assert "test key" in labels("en")["hmac_key"] and "test key" in labels("en")["blowfish_key"]
+
+
+def test_the_examples_follow_the_client(tmp_path: Path) -> None:
+    # Rename a client method in the template: the snippet shown would no longer run,
+    # so generation stops and names it instead of publishing a stale call.
+    templates = copy_templates(tmp_path)
+    client = templates / "python" / "client.py.j2"
+    text = client.read_text(encoding="utf-8")
+    assert text.count('def {{ op.name }}{{ "_form" if browser else "" }}(') == 1
+    client.write_text(
+        text.replace(
+            'def {{ op.name }}{{ "_form" if browser else "" }}(', "def {{ op.name }}_call("
+        )
+    )
+    with pytest.raises(GenerateError, match="has no method payment_form"):
+        emit_docs(spec(), templates)
+
+
+def test_an_argument_the_client_refuses_stops_generation(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    path = templates / "docs" / "examples.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["operations"]["alipayplus.credit"]["request"]["Amount"] = "five"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(GenerateError, match=r"worked example of alipayplus\.credit fails"):
+        emit_docs(spec(), templates)
