@@ -494,6 +494,10 @@ def test_nothing_scrolls_sideways(browser: Any, width: int, lang: str) -> None:
         assert browser.execute_script(
             "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
         )
+    # On a phone a parameter row is a card; wider, the table is a table.
+    row = browser.find_element("id", "alipayplus.payment.request-osType")
+    display = browser.execute_script("return getComputedStyle(arguments[0]).display", row)
+    assert display == ("flex" if width < 640 else "table-row")
     if width in WIDTHS:
         _open(browser, width, f"?lang={lang}")
         _shot(browser, f"top-{width}-{lang}")
