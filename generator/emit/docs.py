@@ -134,8 +134,9 @@ def bilingual(value: Text) -> Markup:
     )
 
 
-def linked(value: Text, links: Mapping[str, str]) -> Markup:
-    """Both languages like ``bi``, with every key of ``links`` a link to its row."""
+def linked(value: Text, links: Mapping[str, str], own: str = "") -> Markup:
+    """Both languages like ``bi``, with every key of ``links`` (but the row's ``own``) a link."""
+    links = {k: v for k, v in links.items() if k != own}
     if not links:
         return bilingual(value)
     keys = re.compile(

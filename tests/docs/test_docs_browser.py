@@ -214,6 +214,7 @@ def test_a_condition_links_its_rule_and_the_key_it_names(browser: Any) -> None:
         a.get_attribute("href").split("#")[1] for a in condition.find_elements("css selector", "a")
     ]
     assert "alipayplus.payment.request-terminalType" in hrefs
+    assert "alipayplus.payment.request-osType" not in hrefs  # no link to the row itself
     rule = "alipayplus.payment.request.rule-ostype-for-mobile-terminals"
     assert rule in hrefs
     condition.find_element("css selector", "a.rule-link").click()
