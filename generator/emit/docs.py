@@ -5,8 +5,13 @@ Output, relative to generated/:
 - ``docs/<lang>/index.md``, ``docs/<lang>/legend.md`` and one
   ``docs/<lang>/<operation>.md`` per operation, for each language (en, de);
 - ``docs/index.html``: one self-contained page (inline CSS and JS, no external
-  assets, works from file://) with an EN/DE switch, an anchor per parameter
-  and a filter box.
+  assets, works from file://) with an EN/DE switch, a sidebar that follows
+  the reader, an anchor and a copy-link button per parameter, and a filter
+  that keeps its text and the language in the URL.
+
+The Markdown pages start with YAML front matter (title, language), so a static
+site generator takes the folder of a language as it is; every link target is
+an explicit ``<a id name>`` (GitHub keeps ``id``, GitLab keeps ``name``).
 
 Every UI label comes from a catalogue per language
 (``templates/docs/labels.<lang>.json``); a label missing in either catalogue,
@@ -16,27 +21,18 @@ autoescaping; Markdown templates pass every output through ``md_escape``
 unless a filter already produced Markdown (``Md``) or it is the output of a
 template macro, marked ``| safe``.
 
-Each operation page carries a worked example computed by the code being
-generated: the package is rendered from the same spec and templates and
-imported from a scratch folder; its builder, ``Client.encrypt_request`` and
-``Client.parse_result`` run on the inputs of ``templates/docs/examples.json``
-with the fixed test keys given there. HMAC and Blowfish/ECB are
-deterministic, so the output is byte-stable.
+Each operation carries a worked example made by running the client being
+generated (``examples``): the Python shown, what it sends, Paygate's answer
+and the typed result the client reads from it.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import re
-import sys
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -44,12 +40,11 @@ from markupsafe import Markup, escape
 from ..spec import texts
 from ..spec.model import Erratum, Heading, Message, Method, Operation, Parameter, Spec, Text
 from .errors import GenerateError
-from .python import emit_package, fn_name
+from .examples import Example, load_examples, worked_examples
 from .render import docs_environments, render_in
 
 LANGS = ("en", "de")
 DOCS = "docs"  # the folder under templates/ and under generated/
-EXAMPLES = "examples.json"
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -93,6 +88,11 @@ def md_code(text: str, cell: bool = False) -> Md:
     return Md(f"{fence}{pad}{text}{pad}{fence}")
 
 
+def yaml_string(text: str) -> Md:
+    """A YAML scalar for front matter: a JSON string is a valid YAML double-quoted one."""
+    return Md(json.dumps(text, ensure_ascii=False))
+
+
 def md_block(text: str, info: str = "text") -> Md:
     """A fenced code block; the fence is longer than any backtick run inside."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -128,6 +128,31 @@ def bilingual(value: Text) -> Markup:
 
     def one(text: str) -> Markup:
         return escape(text).replace("\n", Markup("<br>"))
+
+    return Markup('<span lang="en">{}</span><span lang="de">{}</span>').format(
+        one(value.en), one(value.de)
+    )
+
+
+def linked(value: Text, links: Mapping[str, str], own: str = "") -> Markup:
+    """Both languages like ``bi``, with every key of ``links`` (but the row's ``own``) a link."""
+    links = {k: v for k, v in links.items() if k != own}
+    if not links:
+        return bilingual(value)
+    keys = re.compile(
+        r"(?<![A-Za-z0-9_])("
+        + "|".join(re.escape(k) for k in sorted(links, key=len, reverse=True))
+        + r")(?![A-Za-z0-9_])"
+    )
+
+    def one(text: str) -> Markup:
+        out = Markup()
+        for i, part in enumerate(keys.split(text)):
+            if i % 2:
+                out += Markup('<a href="#{}"><code>{}</code></a>').format(links[part], part)
+            else:
+                out += escape(part).replace("\n", Markup("<br>"))
+        return out
 
     return Markup('<span lang="en">{}</span><span lang="de">{}</span>').format(
         one(value.en), one(value.de)
@@ -238,6 +263,15 @@ def load_labels(templates: Path) -> Labels:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """When a row is required: a sentence and the rule it comes from (None: a default)."""
+
+    text: Text
+    rule: str | None
+    anchor: str = ""  # the rule's entry under the table
+
+
+@dataclass(frozen=True)
 class Row:
     """One table row as the docs show it: a parameter with its notes, or a group heading."""
 
@@ -245,7 +279,7 @@ class Row:
     param: Parameter | None = None
     anchor: str = ""
     values: tuple[tuple[str, Text, bool], ...] = ()  # (value, text, is default)
-    conditions: tuple[Text, ...] = ()
+    conditions: tuple[Condition, ...] = ()
     checks: tuple[Text, ...] = ()
     translated: bool = False  # German text translated by this project
 
@@ -255,41 +289,33 @@ class Table:
     message: Message
     anchor: str
     rows: tuple[Row, ...]
-    rules: tuple[tuple[str, Text], ...]  # (rule id, sentence)
+    rules: tuple[tuple[str, Text, str], ...]  # (rule id, sentence, anchor)
+    links: Mapping[str, str]  # key → row anchor, to link the keys a sentence names
 
     @property
     def mac_fields(self) -> str:
         return self.message.mac_string
 
+    @property
+    def params(self) -> int:
+        return sum(1 for r in self.rows if r.param is not None)
+
+
+@dataclass(frozen=True)
+class Cite:
+    """A parameter that cites an erratum, and where its row is."""
+
+    message: Message
+    op_title: Text
+    key: str
+    file: str  # the operation's Markdown page
+    target: str  # the row's anchor
+
 
 @dataclass(frozen=True)
 class Citation:
     erratum: Erratum
-    cited_by: tuple[tuple[str, str, str, str], ...]  # (message ID, key, page file, row anchor)
-
-
-@dataclass(frozen=True)
-class Example:
-    """The worked example of one operation, computed by the generated package."""
-
-    builder: str
-    request: tuple[tuple[str, str], ...]
-    request_mac_input: str
-    request_mac: str
-    plaintext: str
-    sent: tuple[tuple[str, str], ...]  # MerchantID, Len, Data
-    result: tuple[tuple[str, str], ...]
-    result_has_mac: bool
-    result_mac_input: str
-    result_mac: str
-
-    @staticmethod
-    def joined(pairs: tuple[tuple[str, str], ...]) -> str:
-        return "&".join(f"{k}={v}" for k, v in pairs)
-
-    @property
-    def result_text(self) -> str:
-        return self.joined(self.result)
+    cited_by: tuple[Cite, ...]
 
 
 @dataclass(frozen=True)
@@ -310,10 +336,34 @@ class OperationDoc:
     def transport_label(self) -> str:
         return "transport_" + self.op.transport.replace("-", "_")
 
+    @property
+    def anchor(self) -> str:
+        return anchor(self.op.id)
+
+    @property
+    def example_anchor(self) -> str:
+        return anchor(f"{self.op.id}-example")
+
 
 def param_anchor(msg: Message, key: str) -> Md:
     """``alipayplus.payment.request-MerchantID``: the link target of a parameter's row."""
     return anchor(f"{msg.id}-{key}")
+
+
+def rule_anchor(msg: Message, rule_id: str) -> Md:
+    """``alipayplus.payment.request.rule-ostype-for-mobile-terminals``: a rule's entry."""
+    return anchor(f"{msg.id}.rule-{rule_id}")
+
+
+def _conditions(msg: Message, p: Parameter) -> tuple[Condition, ...]:
+    out = [
+        Condition(texts.rule_sentence(r), r.id, rule_anchor(msg, r.id))
+        for r in msg.rules
+        if p.key in r.keys
+    ]
+    if p.default is not None:
+        out.append(Condition(texts.default_sentence(p), None))
+    return tuple(out)
 
 
 def _row(spec: Spec, msg: Message, p: Parameter, labels: Labels) -> Row:
@@ -332,7 +382,7 @@ def _row(spec: Spec, msg: Message, p: Parameter, labels: Labels) -> Row:
         param=p,
         anchor=param_anchor(msg, p.key),
         values=values,
-        conditions=tuple(texts.conditions_of(msg, p.key)),
+        conditions=_conditions(msg, p),
         checks=tuple(checks),
         translated=p.provenance.de == "translation",
     )
@@ -343,8 +393,9 @@ def table(spec: Spec, msg: Message, labels: Labels) -> Table:
         Row(heading=e.text) if isinstance(e, Heading) else _row(spec, msg, e, labels)
         for e in msg.entries
     )
-    rules = tuple((r.id, texts.rule_sentence(r)) for r in msg.rules)
-    return Table(msg, anchor(msg.id), rows, rules)
+    rules = tuple((r.id, texts.rule_sentence(r), rule_anchor(msg, r.id)) for r in msg.rules)
+    links = {p.key: str(param_anchor(msg, p.key)) for p in msg.parameters}
+    return Table(msg, anchor(msg.id), rows, rules, links)
 
 
 def citations(spec: Spec, messages: list[Message]) -> tuple[Citation, ...]:
@@ -352,7 +403,13 @@ def citations(spec: Spec, messages: list[Message]) -> tuple[Citation, ...]:
     out = []
     for e in spec.errata:
         cited = tuple(
-            (m.id, p.key, f"{anchor(m.operation)}.md", param_anchor(m, p.key))
+            Cite(
+                m,
+                spec.operation(m.operation).title,
+                p.key,
+                f"{anchor(m.operation)}.md",
+                param_anchor(m, p.key),
+            )
             for m in messages
             for p in m.parameters
             if e.id in p.errata
@@ -371,166 +428,6 @@ def unknown_errata(spec: Spec) -> list[str]:
         for ref in p.errata
         if ref not in known
     ]
-
-
-# --------------------------------------------------------------------------- worked example
-
-
-@contextmanager
-def generated_package(spec: Spec, templates: Path) -> Iterator[ModuleType]:
-    """The package this run generates, imported under a private name.
-
-    The installed ``paygate`` may be older than the spec (it is rewritten only
-    after rendering succeeded), so the example runs the code rendered now from
-    the same spec and templates. The import is removed again afterwards.
-    """
-    name = f"_paygate_docs_{spec.digest}"
-    with tempfile.TemporaryDirectory(prefix="paygate-docs-") as tmp:
-        root = Path(tmp)
-        for rel, text in emit_package(spec, templates).items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        init = root / "paygate" / "__init__.py"
-        module_spec = importlib.util.spec_from_file_location(
-            name, init, submodule_search_locations=[str(init.parent)]
-        )
-        assert module_spec is not None and module_spec.loader is not None
-        package = importlib.util.module_from_spec(module_spec)
-        sys.modules[name] = package
-        dont_write = sys.dont_write_bytecode
-        sys.dont_write_bytecode = True
-        try:
-            try:
-                module_spec.loader.exec_module(package)
-                for sub in ("builders", "client", "crypto", "results", "secrets"):
-                    importlib.import_module(f"{name}.{sub}")
-            except Exception as exc:
-                raise GenerateError(
-                    f"the generated package does not import, so the docs' worked examples "
-                    f"cannot run: {type(exc).__name__}: {exc}"
-                ) from None
-            yield package
-        finally:
-            sys.dont_write_bytecode = dont_write
-            for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
-                del sys.modules[mod]
-
-
-def _mac_fields(fields: tuple[str | None, ...], params: Mapping[str, str]) -> list[str | None]:
-    folded = {k.lower(): v for k, v in params.items()}
-    return [folded.get(f.lower()) if f else None for f in fields]
-
-
-def _result(
-    pkg: ModuleType, client: Any, op: Operation, given: Mapping[str, str], hmac_key: object
-) -> tuple[list[tuple[str, str]], bool, str, list[str | None]]:
-    """A plain result in the vendor's row order, MACed over the result's MAC fields.
-
-    The client must accept it: parse_result verifies the MAC and every parameter.
-    """
-    unknown = sorted(set(given) - {p.key for p in op.result.parameters})
-    if unknown:
-        raise GenerateError(
-            f"templates/{DOCS}/{EXAMPLES}: operations.{op.id}.result has keys its table "
-            f"does not list: {', '.join(unknown)}"
-        )
-    fields = _mac_fields(op.result.mac, given)
-    mac = pkg.crypto.compute_mac(hmac_key, fields)
-    has_mac = any(p.computed == "mac" for p in op.result.parameters)
-    result: list[tuple[str, str]] = []
-    for p in op.result.parameters:
-        if p.computed == "mac" and has_mac:
-            result.append((p.key, mac))
-        elif p.key in given:
-            result.append((p.key, given[p.key]))
-    client.parse_result(op.id, dict(result))
-    return result, has_mac, mac, fields
-
-
-def worked_example(
-    pkg: ModuleType, op: Operation, given: Mapping[str, Any], keys: Mapping[str, str]
-) -> Example:
-    """Build, MAC and encrypt the request and MAC the result with the generated code."""
-    crypto, secrets = pkg.crypto, pkg.secrets
-    client_mod = pkg.client
-    hmac_key = secrets.Secret(keys["hmac"])
-    cipher_key = secrets.Secret(keys["blowfish"])
-    builder_name = f"build_{fn_name(op.id)}"
-    builder: Callable[..., dict[str, str]] = getattr(pkg, builder_name)
-    built = builder(**given["request"])
-    fields = _mac_fields(op.request.mac, built)
-    mac = crypto.compute_mac(hmac_key, fields)
-
-    # What the client really sends (it MACs and encrypts itself) ...
-    config = client_mod.Config(
-        merchant_id=built["MerchantID"], hmac_key=hmac_key, cipher_key=cipher_key
-    )
-    client = client_mod.Client(config)
-    try:
-        sent = client.encrypt_request(op.id, built)
-        result, has_mac, result_mac, result_fields = _result(
-            pkg, client, op, given["result"], hmac_key
-        )
-    finally:
-        client.close()
-    # ... decrypted again with the documented key: the plaintext shown is the one inside Data.
-    cipher = crypto.BlowfishCipher(cipher_key)
-    plaintext = cipher.decrypt(sent["Data"], int(sent["Len"]))
-    if f"MAC={mac}" not in plaintext.split("&"):
-        raise GenerateError(f"{op.id}: the client's MAC differs from the documented MAC input")
-
-    return Example(
-        builder=f"paygate.{builder_name}",
-        request=tuple(built.items()),
-        request_mac_input=crypto.mac_input(fields),
-        request_mac=mac,
-        plaintext=plaintext,
-        sent=tuple(sent.items()),
-        result=tuple(result),
-        result_has_mac=has_mac,
-        result_mac_input=crypto.mac_input(result_fields),
-        result_mac=result_mac,
-    )
-
-
-def load_examples(templates: Path, spec: Spec) -> dict[str, Any]:
-    path = templates / DOCS / EXAMPLES
-    shown = f"templates/{DOCS}/{EXAMPLES}"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GenerateError(f"{shown}: missing (the worked examples' inputs)") from None
-    except json.JSONDecodeError as exc:
-        raise GenerateError(
-            f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
-        ) from None
-    problems = []
-    if not isinstance(data, dict) or not isinstance(data.get("test_keys"), dict):
-        raise GenerateError(f"{shown}: needs 'test_keys' (hmac, blowfish) and 'operations'")
-    for key in ("hmac", "blowfish"):
-        if not isinstance(data["test_keys"].get(key), str):
-            problems.append(f"{shown}: test_keys.{key} must be a string")
-    ops = data.get("operations", {})
-    known = [op.id for op in spec.operations]
-    for op_id in known:
-        entry = ops.get(op_id)
-        if not isinstance(entry, dict) or not all(
-            isinstance(entry.get(r), dict) for r in ("request", "result")
-        ):
-            problems.append(
-                f"{shown}: operations.{op_id} needs a 'request' (builder arguments) "
-                "and a 'result' (result parameters) object"
-            )
-    for op_id in ops:
-        if op_id not in known:
-            problems.append(
-                f"{shown}: operations.{op_id} is not an operation of the spec "
-                f"(known: {', '.join(known)})"
-            )
-    if problems:
-        raise GenerateError("\n".join(problems))
-    return data
 
 
 # --------------------------------------------------------------------------- rendering
@@ -570,33 +467,20 @@ def legend_formats(spec: Spec) -> list[FormatDoc]:
 def operation_docs(
     spec: Spec, templates: Path, labels: Labels, examples: Mapping[str, Any]
 ) -> list[OperationDoc]:
-    docs = []
-    with generated_package(spec, templates) as pkg:
-        for method in spec.methods:
-            for op in method.operations:
-                try:
-                    example = worked_example(
-                        pkg, op, examples["operations"][op.id], examples["test_keys"]
-                    )
-                except GenerateError:
-                    raise
-                except Exception as exc:  # the generated code refused the example's input
-                    raise GenerateError(
-                        f"templates/{DOCS}/{EXAMPLES}: the worked example of {op.id} fails: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from None
-                docs.append(
-                    OperationDoc(
-                        op=op,
-                        method=method,
-                        request=table(spec, op.request, labels),
-                        result=table(spec, op.result, labels),
-                        errata=citations(spec, [op.request, op.result]),
-                        example=example,
-                        file=f"{anchor(op.id)}.md",
-                    )
-                )
-    return docs
+    ran = worked_examples(spec, templates, examples)
+    return [
+        OperationDoc(
+            op=op,
+            method=method,
+            request=table(spec, op.request, labels),
+            result=table(spec, op.result, labels),
+            errata=citations(spec, [op.request, op.result]),
+            example=ran[op.id],
+            file=f"{anchor(op.id)}.md",
+        )
+        for method in spec.methods
+        for op in method.operations
+    ]
 
 
 def emit_docs(spec: Spec, templates: Path) -> dict[str, str]:
@@ -618,6 +502,7 @@ def emit_docs(spec: Spec, templates: Path) -> dict[str, str]:
         "uncited": [e for e in spec.errata if e.id not in cited_ids],
         "formats": legend_formats(spec),
         "test_keys": examples["test_keys"],
+        "merchant_id": examples["merchant_id"],
         "header": header(spec),
         "anchor": anchor,
     }
@@ -625,8 +510,8 @@ def emit_docs(spec: Spec, templates: Path) -> dict[str, str]:
         templates,
         finalize=_md_finalize,
         common={"fill": fill},
-        markdown={"md": md_escape, "code": md_code, "block": md_block},
-        html={"bi": bilingual},
+        markdown={"md": md_escape, "code": md_code, "block": md_block, "yaml": yaml_string},
+        html={"bi": bilingual, "linked": linked},
     )
     files: dict[str, str] = {}
     for lang in LANGS:

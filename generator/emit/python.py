@@ -282,6 +282,11 @@ def iso_data() -> tuple[list[tuple[str, int | None]], list[str], str]:
     return currencies, countries, source
 
 
+def call_name(op: Operation) -> str:
+    """An operation's name as a client call: ``payment_form`` for a browser form, else its name."""
+    return op.name + ("_form" if op.transport == "browser-form" else "")
+
+
 def operation_views(spec: Spec) -> list[dict[str, object]]:
     """One view per operation. Operation names (payment, credit, ...) that several methods
     have are qualified by their method: results ``TwintCreditResult``, client methods only
@@ -296,7 +301,7 @@ def operation_views(spec: Spec) -> list[dict[str, object]]:
         res = message_view(spec, op.result)
         method = next(m for m in spec.methods if op in m.operations)
         unique = count[op.name] == 1
-        call = op.name + ("_form" if op.transport == "browser-form" else "")
+        call = call_name(op)
         views.append(
             {
                 "id": op.id,

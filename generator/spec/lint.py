@@ -123,6 +123,7 @@ def _texts(spec: Spec) -> Iterator[Finding]:
         yield from _check_text(m.title, m.place, f"method {m.name} title")
         for op in m.operations:
             yield from _check_text(op.title, op.place, f"{op.id} title")
+            yield from _check_text(op.section_title, op.place, f"{op.id} section")
             for msg in (op.request, op.result):
                 yield from _check_text(msg.caption, msg.place, f"{msg.id} caption")
                 for e in msg.entries:

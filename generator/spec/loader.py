@@ -474,6 +474,10 @@ class _Builder:
                         doc, (*path, "result"), o["id"], "result", o["result"], prov
                     ),
                     place=doc.place(path),
+                    section_de=o.get("section_de"),
+                    section_provenance=_prov(
+                        o.get("section_provenance"), Provenance(prov.source, "translation")
+                    ),
                 )
             )
             if not o["id"].startswith(d["method"] + "."):

@@ -206,6 +206,17 @@ class Operation:
     request: Message
     result: Message
     place: Place
+    # The vendor titles its sections in English only; ``section_de`` is a German
+    # title, translated by this project unless ``section_provenance`` says otherwise.
+    section_de: str | None = None
+    section_provenance: Provenance = Provenance("", "translation")
+
+    @property
+    def section_title(self) -> Text | None:
+        """The section title in both languages, or None when no German title is given."""
+        if self.section_de is None:
+            return None
+        return Text(self.section, self.section_de)
 
     @property
     def name(self) -> str:

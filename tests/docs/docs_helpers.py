@@ -7,6 +7,7 @@ Markdown is read back through a real CommonMark parser with GFM tables
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from functools import cache
 from html.parser import HTMLParser
@@ -60,7 +61,7 @@ class Page(HTMLParser):
     text: all text; codes: (class, text) of every <code> with a class;
     hrefs and srcs: every link and source attribute; tags: every tag name.
     With ``lang``, text inside an element of another language is left out, as
-    the page's language switch hides it.
+    the page's language switch hides it; button labels are always left out.
     """
 
     def __init__(self, html: str, lang: str | None = None) -> None:
@@ -89,8 +90,12 @@ class Page(HTMLParser):
         a = dict(attrs)
         self.tags.append(tag)
         if tag not in VOID:
-            other = (
-                tag != "html" and self.lang is not None and a.get("lang") not in (None, self.lang)
+            # Text of another language is hidden by the page's switch; a button's label
+            # (the copy-link buttons) is no text of the table.
+            other = tag == "button" or (
+                tag not in ("html", "button")
+                and self.lang is not None
+                and a.get("lang") not in (None, self.lang)
             )
             self._open.append((tag, other))
         if a.get("id"):
@@ -139,9 +144,21 @@ class Page(HTMLParser):
             self._code[1].append(data)
 
 
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+
+
+def front_matter(text: str) -> str | None:
+    """The YAML front matter a page starts with, or None."""
+    m = FRONT_MATTER.match(text)
+    return m[1] if m else None
+
+
 def markdown_page(text: str) -> Page:
-    """A Markdown page as a reader sees it: rendered by CommonMark with GFM tables."""
-    return Page(MarkdownIt("commonmark").enable("table").render(text))
+    """A Markdown page as a reader sees it: rendered by CommonMark with GFM tables.
+
+    Front matter is taken off first, as GitHub, GitLab and site generators do.
+    """
+    return Page(MarkdownIt("commonmark").enable("table").render(FRONT_MATTER.sub("", text)))
 
 
 @cache
@@ -156,3 +173,11 @@ def html_page(lang: str | None = None) -> Page:
 
 def words(text: str) -> str:
     return " ".join(text.split())
+
+
+# Browser-side checkers from the npm registry, pinned in tests/docs/package.json;
+# `bash .ci/run` installs them (npm install --prefix tests/docs).
+NODE_MODULES = ROOT / "tests" / "docs" / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+NPM_INSTALL = "npm install --prefix tests/docs --no-package-lock (bash .ci/run does it)"

@@ -9,7 +9,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from docs_helpers import LANGS, TEMPLATES, docs, html_page, labels, md, spec, words
+from docs_helpers import (
+    LANGS,
+    TEMPLATES,
+    docs,
+    html_page,
+    labels,
+    markdown_page,
+    md,
+    spec,
+    words,
+)
 
 from generator.emit.docs import emit_docs
 from generator.spec import texts
@@ -28,6 +38,10 @@ def _expected_first_cells(msg: Message, lang: str) -> list[str]:
     return [e.text.get(lang) if isinstance(e, Heading) else e.key for e in msg.entries]
 
 
+def _expected_keys(msg: Message) -> list[str]:
+    return [p.key for p in msg.parameters]
+
+
 def test_every_file_is_there() -> None:
     files = set(docs())
     for lang in LANGS:
@@ -42,10 +56,10 @@ def test_markdown_tables_list_every_row_in_vendor_order(op_id: str, lang: str) -
     op = spec().operation(op_id)
     page = md(lang, f"{op_id}.md")
     rows = _param_rows(page.rows, lang)
-    expected = _expected_first_cells(op.request, lang) + _expected_first_cells(op.result, lang)
+    expected = _expected_keys(op.request) + _expected_keys(op.result)
     assert [cells[0] for cells in rows] == expected
     params = [*op.request.parameters, *op.result.parameters]
-    param_rows = [cells for cells in rows if cells[1]]  # group rows have empty cells
+    param_rows = rows
     assert len(param_rows) == len(params)
     for cells, p in zip(param_rows, params, strict=True):
         assert cells[1] == p.format.raw
@@ -57,13 +71,18 @@ def test_markdown_tables_list_every_row_in_vendor_order(op_id: str, lang: str) -
         assert ids == [f"{msg.id}-{p.key}" for p in msg.parameters]
 
 
-def test_group_headings_are_rows_of_their_own() -> None:
+def test_group_headings_stand_out() -> None:
     op = spec().operation("alipayplus.payment")
     headings = [e for e in op.request.entries if isinstance(e, Heading)]
     assert [h.text.en for h in headings] == ["Shipping address"]
     for lang, text in (("en", "Shipping address"), ("de", "Lieferadresse")):
-        rows = _param_rows(md(lang, "alipayplus.payment.md").rows, lang)
-        assert [text, "", "", ""] in rows
+        # In Markdown a heading of its own starts the group's table.
+        page = docs()[f"docs/{lang}/alipayplus.payment.md"]
+        after = page[page.index(f"\n### {text}\n") :]
+        rows = _param_rows(markdown_page(after[: after.index("\n## ")]).rows, lang)
+        assert [cells[0] for cells in rows] == [
+            p.key for p in op.request.parameters if p.key.startswith("sd")
+        ] + ["Plain", "Custom"]
         html_rows = [c for t, _, c in html_page(lang).rows if t == op.request.id]
         assert [text] in html_rows
 
@@ -92,8 +111,8 @@ def _cell(lang: str, msg: Message, p: Parameter, where: str) -> str:
     if where == "md":
         op = spec().operation(msg.operation)
         rows = _param_rows(md(lang, f"{msg.operation}.md").rows, lang)
-        offset = 0 if msg.role == "request" else len(op.request.entries)
-        cells = rows[offset + msg.entries.index(p)]
+        offset = 0 if msg.role == "request" else len(op.request.parameters)
+        cells = rows[offset + msg.parameters.index(p)]
         assert cells[0] == p.key
         return words(cells[3])
     row = [c for _, i, c in html_page(lang).rows if i == f"{msg.id}-{p.key}"]
@@ -170,7 +189,10 @@ def test_errata_decisions_in_markdown_and_html(lang: str) -> None:
         for m, p in citing:
             op_page = words(md(lang, f"{m.operation}.md").text)
             assert words(e.decision.get(lang)) in op_page
-            assert f"{p.key} ({m.id})" in op_page
+            title = spec().operation(m.operation).title.get(lang)
+            # Where: the operation, the table and the key, in the page's language.
+            where = f"{title}, {labels(lang)[m.role]}: {p.key}"
+            assert where in op_page and where in page
     # The other language's decision is not shown.
     other = "de" if lang == "en" else "en"
     assert words(spec().errata[0].decision.get(other)) not in page

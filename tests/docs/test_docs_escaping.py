@@ -95,4 +95,5 @@ def test_templates_write_no_unescaped_spec_text() -> None:
     for path in Path(TEMPLATES, "docs").glob("*.md.j2"):
         for expression in re.findall(r"\{\{(.*?)\}\}", path.read_text(encoding="utf-8")):
             if "safe" in expression:
-                assert re.match(r" (m\.\w+|description)\(", expression), (path.name, expression)
+                shown = (path.name, expression)
+                assert re.match(r" (m\.\w+|description|target|head)\(", expression), shown
