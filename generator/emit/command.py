@@ -1,7 +1,8 @@
 """`paygate generate` and `paygate check`: write generated/, or show how it is stale.
 
-Exit codes: 0 done or current, 1 generated/ is stale, 2 usage errors or a spec
-that does not load.
+Exit codes: 0 done or current; 1 generated/ is stale, or a template does not
+render; 2 usage errors, a spec that does not load, or an output folder that
+cannot take the files (someone else's folder or file in the way, unwritable).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from ..spec.command import load_project_spec, root_option, spec_option
-from .errors import GenerateError
+from ..spec.command import InputError, load_project_spec, root_option, spec_option
+from .errors import GenerateError, OutputRefused
 from .generate import check, render_all, write
 
 output_option = click.option(
@@ -39,14 +40,23 @@ def generate(root: Path | None, spec_dir: Path | None, output_dir: Path | None) 
     folder = project.shown(project.generated)
     try:
         files = render_all(project, spec)
-        changed = write(project, files)
+        done = write(project, files)
+    except OutputRefused as exc:
+        raise InputError(str(exc)) from None
     except GenerateError as exc:
         raise click.ClickException(f"{exc}\n{folder}/ was left as it was") from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write {folder}/: {exc}") from None
-    for rel in changed:
+        raise InputError(f"cannot write {folder}/: {exc}\n{folder}/ was left as it was") from None
+    for rel in done.wrote:
         click.echo(f"  wrote {folder}/{rel}")
-    click.echo(f"generated {len(files)} files ({len(changed)} changed) from spec {spec.digest}")
+    for rel in done.removed:
+        click.echo(f"  removed {folder}/{rel}")
+    for rel in done.kept:
+        click.echo(f"  kept {folder}/{rel}: not made by paygate generate (check reports it)")
+    removed = f", {len(done.removed)} removed" if done.removed else ""
+    click.echo(
+        f"generated {len(files)} files ({len(done.wrote)} changed{removed}) from spec {spec.digest}"
+    )
 
 
 @click.command(name="check")

@@ -9,3 +9,7 @@ class GenerateError(Exception):
 
 class RenderError(GenerateError):
     """A template failed; the message names the template file and line."""
+
+
+class OutputRefused(GenerateError):
+    """The output folder cannot take the generated files without losing someone's file."""

@@ -76,7 +76,7 @@ TODO_TRANSLATE = "TODO: translate"
 TODO_MISSING = "TODO: not on the page"
 BASE_URL = "https://www.computop-paygate.com/"
 
-# Paygate's MAC input fields in order (reference §4); absent fields stay empty.
+# Paygate's MAC input fields in order, as its docs give them; absent fields stay empty.
 REQUEST_MAC = ("PayID", "TransID", "MerchantID", "Amount", "Currency")
 RESULT_MAC = ("PayID", "TransID", "mid", "Status", "Code")
 

@@ -10,10 +10,15 @@ the deliveries still due.
 The request thread that decides a payment makes the first attempt itself,
 before it sends the browser on (the shop usually learns the result first);
 the retries run in one background thread.
+
+Each attempt is logged (logger ``generator.sandbox.notify``; `paygate sandbox`
+prints it on the console): INFO when delivered, WARNING when it failed, with
+the reason and when the next attempt is due, or that none is left.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -26,6 +31,8 @@ import requests
 from .store import Store
 
 __all__ = ["CONTENT_TYPE", "Notifier", "NotifyPolicy"]
+
+log = logging.getLogger(__name__)
 
 #: How the sandbox posts results; Paygate has been seen posting ISO-8859-1, the sandbox
 #: sends UTF-8 and says so.
@@ -90,7 +97,8 @@ class Notifier:
         """One attempt of a delivery this thread has claimed; True when delivered."""
         with self.store.connect() as conn:
             row = conn.execute(
-                "SELECT url, body, attempts FROM notify_deliveries WHERE id = ?", (delivery_id,)
+                "SELECT pay_id, url, body, attempts FROM notify_deliveries WHERE id = ?",
+                (delivery_id,),
             ).fetchone()
         if row is None:
             return False
@@ -111,14 +119,34 @@ class Notifier:
         except requests.RequestException as exc:
             error = type(exc).__name__
         delivered = status is not None and 200 <= status < 300
-        self._record(delivery_id, row["attempts"] + 1, status, error, delivered)
+        if not delivered and error is None:
+            error = f"HTTP {status}"
+        attempt = row["attempts"] + 1
+        due = self._record(delivery_id, attempt, status, error, delivered)
+        self._log(row["pay_id"], row["url"], attempt, status if delivered else None, error, due)
         if not delivered:
             self._wake.set()
         return delivered
 
+    def _log(
+        self, pay_id: str, url: str, attempt: int, status: int | None, error: str | None, due: float
+    ) -> None:
+        """One console line per attempt: delivered (``status``), or why not and what is next."""
+        head = f"notify PayID {pay_id} attempt {attempt} of {self.policy.max_attempts} to {url}"
+        if status is not None:
+            log.info("%s: delivered (HTTP %s)", head, status)
+            return
+        if not due:
+            log.warning("%s: failed (%s); no attempt left: the delivery failed", head, error)
+            return
+        at = datetime.fromtimestamp(due, UTC).strftime("%H:%M:%S UTC")
+        wait = self.policy.delay(attempt)
+        log.warning("%s: failed (%s); next attempt at %s (in %g s)", head, error, at, wait)
+
     def _record(
         self, delivery_id: int, attempt: int, status: int | None, error: str | None, ok: bool
-    ) -> None:
+    ) -> float:
+        """Store the attempt; the Unix time the next one is due (0: none)."""
         now = _now()
         if ok:
             state, due = "delivered", 0.0
@@ -126,8 +154,6 @@ class Notifier:
             state, due = "failed", 0.0
         else:
             state, due = "pending", time.time() + self.policy.delay(attempt)
-        if error is None and not ok:
-            error = f"HTTP {status}"
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT INTO notify_attempts (delivery_id, attempt, at, http_status, error)"
@@ -139,6 +165,7 @@ class Notifier:
                 " last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?",
                 (state, attempt, due, status, error, now if ok else None, delivery_id),
             )
+        return due
 
     def _claim_due(self) -> list[int]:
         """Take the due deliveries ('pending' → 'sending') so no other thread sends them."""

@@ -38,7 +38,6 @@ customer declined in the wallet (module ``100`` stands for the wallet),
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -46,8 +45,9 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlencode, urlsplit
 
-from paygate import OPERATIONS, SUCCESS, Issue, OperationInfo, Secret
+from paygate import OPERATIONS, SUCCESS, VALIDATORS, Issue, OperationInfo, Secret
 from paygate.crypto import Cipher, compute_mac, make_cipher, verify_mac
+from paygate.demo import is_loopback_host
 from paygate.errors import DecryptionError
 from paygate.issues import RULES
 
@@ -66,6 +66,7 @@ __all__ = [
     "describe_issues",
     "encode_result",
     "is_loopback_host",
+    "merchant_id_problems",
     "result_fields",
     "url_problem",
 ]
@@ -151,7 +152,14 @@ _DESCRIPTION_MAX: Final = 1024
 
 @dataclass(frozen=True)
 class Merchant:
-    """One merchant the sandbox knows: its MerchantID, keys and cipher kind."""
+    """One merchant the sandbox knows: its MerchantID, keys and cipher kind.
+
+    ValueError when one breaks a rule: the MerchantID must be one Paygate
+    could assign (the spec's MerchantID, ans..30, checked by the generated
+    validators), the HMAC key must not be empty, and the cipher key must fit
+    the cipher (Blowfish 4 to 56 bytes, AES 16, 24 or 32). Messages never show
+    a key.
+    """
 
     merchant_id: str
     hmac_key: Secret
@@ -160,8 +168,27 @@ class Merchant:
     cipher: Cipher = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        problems = merchant_id_problems(self.merchant_id)
+        if not self.hmac_key:
+            problems.append("HMAC key: empty; allowed: any non-empty key")
+        if problems:
+            raise ValueError("; ".join(problems))
         # make_cipher checks the kind and the key length; its messages never show the key.
         object.__setattr__(self, "cipher", make_cipher(self.cipher_kind, self.cipher_key))
+
+
+def merchant_id_problems(merchant_id: str) -> list[str]:
+    """What the spec's MerchantID rules say against ``merchant_id``, as the validators word it.
+
+    Every request carries MerchantID; each request validator is asked, and
+    only its findings about MerchantID are kept (the other keys are absent).
+    """
+    found: dict[str, None] = {}
+    for op in OPERATIONS.values():
+        for issue in VALIDATORS[op.request]({"MerchantID": merchant_id}):
+            if issue.key == "MerchantID":
+                found[issue.message("en")] = None
+    return list(found)
 
 
 class Refusal(Exception):
@@ -280,17 +307,6 @@ def check_request_mac(merchant: Merchant, op: OperationInfo, params: Mapping[str
     fields = [params.get(name) if name else None for name in op.request_mac]
     if not verify_mac(merchant.hmac_key, fields, received):
         raise Refusal(code_for(CRYPTO, "MAC"), "MAC: does not match the request")
-
-
-def is_loopback_host(host: str) -> bool:
-    """``localhost`` or a loopback IP address (127.0.0.0/8, ::1); no name is resolved."""
-    host = host.strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def url_problem(url: str) -> str | None:

@@ -31,6 +31,12 @@ spec_option = click.option(
 )
 
 
+class InputError(click.ClickException):
+    """Input that cannot be used as given (a folder, a file): exit 2, as usage errors."""
+
+    exit_code = 2
+
+
 def project_at(root: Path | None) -> Project:
     """The project at or above ``root`` (or the current folder); a usage error if none."""
     try:

@@ -73,9 +73,15 @@ def test_generate_repairs_and_is_quiet_when_current(project: Path) -> None:
     (gen / "paygate" / "errors.py").unlink()
     result = run("generate", "--root", project)
     assert result.exit_code == 0, result.output
-    for rel in ("paygate/codes.py", "paygate/stray.py", "paygate/errors.py"):
+    for rel in ("paygate/codes.py", "paygate/errors.py"):
         assert f"wrote generated/{rel}" in result.output
-    assert not (gen / "paygate" / "stray.py").exists()
+    # A file generate did not make is kept, and said so; check still names it.
+    assert "kept generated/paygate/stray.py: not made by paygate generate" in result.output
+    assert (gen / "paygate" / "stray.py").read_text(encoding="utf-8") == "x = 1\n"
+    stale = run("check", "--root", project)
+    assert stale.exit_code == 1
+    assert "generated/paygate/stray.py is not made by the generator: move it out" in stale.output
+    (gen / "paygate" / "stray.py").unlink()
     assert run("check", "--root", project).exit_code == 0
     # No temporary folders are left behind, and generated/ is readable by others
     # as a plain folder would be (not the 0700 of a temporary folder).
@@ -176,9 +182,21 @@ def test_generate_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
     notes.mkdir()
     (notes / "todo.txt").write_text("keep me\n", encoding="utf-8")
     result = run("generate", "--root", ROOT, "--spec", GOLDEN / "spec", "--output", notes)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "holds no file made by paygate generate" in result.output
     assert [p.name for p in notes.iterdir()] == ["todo.txt"]
     result = run("generate", "--root", ROOT, "--spec", GOLDEN / "spec", "--output", ROOT.parent)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "holds the project itself" in result.output
+    result = run(
+        "generate", "--root", ROOT, "--spec", GOLDEN / "spec", "--output", notes / "todo.txt"
+    )
+    assert result.exit_code == 2
+    assert "is a file" in result.output
+    # A folder that cannot be made: its parent is a file.
+    result = run(
+        "generate", "--root", ROOT, "--spec", GOLDEN / "spec", "--output", notes / "todo.txt" / "x"
+    )
+    assert result.exit_code == 2
+    assert "cannot write" in result.output and "Traceback" not in result.output
+    assert (notes / "todo.txt").read_text(encoding="utf-8") == "keep me\n"

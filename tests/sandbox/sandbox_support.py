@@ -287,3 +287,80 @@ def wait_for(condition: Any, timeout: float = 5.0, what: str = "condition") -> N
             return
         time.sleep(0.01)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any PAYGATE_ setting: the sandbox starts unconfigured."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
+    env.update(extra)
+    return env
+
+
+class CliSandbox:
+    """`paygate sandbox ARGS` in a child process; its banner, URL and console lines.
+
+    stderr (request and notify lines) is read by a thread into ``console``.
+    """
+
+    def __init__(
+        self, *args: str, env: Mapping[str, str] | None = None, cwd: str | None = None
+    ) -> None:
+        import subprocess
+        import sys
+
+        command = [sys.executable, "-u", "-c", "from generator.cli import main; main()"]
+        self.proc = subprocess.Popen(
+            [*command, "sandbox", "--port", "0", *args],
+            env=dict(env if env is not None else clean_env()),
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self.console: list[str] = []
+        self._reader = threading.Thread(target=self._read, args=(self.proc.stderr,), daemon=True)
+        self._reader.start()
+        self.banner: list[str] = []
+        for line in self.proc.stdout:
+            self.banner.append(line.rstrip("\n"))
+            if line.startswith("  stop with Ctrl-C"):
+                break
+        else:
+            self.proc.wait(timeout=20)
+            self._reader.join(timeout=5)
+            raise AssertionError(f"the sandbox did not start: {self.banner} {self.console}")
+        first = self.banner[0]
+        assert first.startswith("Paygate sandbox on http://127.0.0.1:"), first
+        self.url = first.split()[3]
+
+    def _read(self, stream: Any) -> None:
+        for line in stream:
+            self.console.append(line.rstrip("\n"))
+
+    def stop(self, sig: int | None = None) -> int:
+        """Stop it (SIGINT unless told), return its exit code; all output is read."""
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig if sig is not None else signal.SIGINT)
+        try:
+            code = self.proc.wait(timeout=20)
+        finally:
+            if self.proc.poll() is None:  # pragma: no cover - a hung sandbox
+                self.proc.kill()
+        self._reader.join(timeout=5)
+        assert self.proc.stdout is not None
+        self.banner.extend(line.rstrip("\n") for line in self.proc.stdout)
+        return code
+
+    def __enter__(self) -> CliSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

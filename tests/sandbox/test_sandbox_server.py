@@ -71,11 +71,13 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_cli_needs_credentials() -> None:
-    result = CliRunner().invoke(main, ["sandbox"], env=_env())
+def test_cli_needs_all_three_credentials_or_none() -> None:
+    # None at all starts the demo merchant (test_sandbox_demo.py).
+    result = CliRunner().invoke(main, ["sandbox"], env=_env(PAYGATE_HMAC_KEY=HMAC_KEY))
     assert result.exit_code == 2
-    for name in ("PAYGATE_MERCHANT_ID", "PAYGATE_HMAC_KEY", "PAYGATE_CIPHER_KEY"):
+    for name in ("PAYGATE_MERCHANT_ID", "PAYGATE_CIPHER_KEY"):
         assert name in result.output
+    assert "PAYGATE_HMAC_KEY" not in result.output and HMAC_KEY not in result.output
 
 
 def test_cli_refuses_a_public_address_and_bad_keys(tmp_path: Path) -> None:

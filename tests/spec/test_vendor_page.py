@@ -237,5 +237,30 @@ def test_page_file_is_the_shared_seed_when_both_exist() -> None:
 
 
 def test_page_source_is_recorded_in_the_spec(spec: Spec) -> None:
+    # The spec cites the export users have (committed), and the vendor's site.
     (method,) = spec.methods
-    assert PAGE_FILES[1].name in method.provenance.source
+    assert PAGE_FILES[0].relative_to(ROOT).as_posix() in method.provenance.source
+    assert "developer.computop.com" in method.provenance.source
+
+
+def test_provenance_cites_only_what_users_can_reach(spec: Spec) -> None:
+    sources = [
+        spec.legend.provenance.source,
+        spec.codes.provenance.source,
+        *(m.provenance.source for m in spec.methods),
+        *(p.provenance.source for m in spec.messages() for p in m.parameters),
+    ]
+    assert len(sources) > 20
+    for source in sources:
+        assert source, "every definition cites its source"
+        # Nothing outside the repository: no notes of its authors, no sibling folders.
+        assert "shared/" not in source and "reference §" not in source, source
+        for path in re.findall(r"\btests/\S+", source):
+            assert (ROOT / path.rstrip(";,")).is_file(), path
+
+
+def test_the_readme_cites_the_committed_export() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert PAGE_FILES[0].relative_to(ROOT).as_posix() in readme
+    assert "developer.computop.com" in readme
+    assert "shared/" not in readme
