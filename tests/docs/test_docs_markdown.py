@@ -40,7 +40,8 @@ class Targets(HTMLParser):
 
 
 def _render(text: str) -> str:
-    return MarkdownIt("commonmark").enable("table").render(FRONT_MATTER.sub("", text))
+    html: str = MarkdownIt("commonmark").enable("table").render(FRONT_MATTER.sub("", text))
+    return html
 
 
 @pytest.mark.parametrize("page", PAGES)

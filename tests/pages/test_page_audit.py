@@ -112,7 +112,7 @@ def test_merged_rows_are_consistent_by_subsequence(seed_text: str) -> None:
         if isinstance(e, Row) and e.key == "sdLastName"
     ]
     param = spec.message("alipayplus.payment.request").parameter("sdLastName")
-    assert param is not None and row.changes
+    assert param is not None and row.changes and row.de is not None
     assert normalize(row.de) != param.description.de
     assert is_subsequence(param.description.de, row.de)
     assert audit(page, spec).findings == ()

@@ -6,6 +6,7 @@ so operations, endpoints, row keys, headings and MAC strings must agree.
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -303,7 +304,7 @@ def test_bad_format_and_missing_german_are_marked(tmp_path: Path, seed_text: str
     assert any("# CHECK: 'enum' is not a spec format" in x for x in lines)
 
 
-def _draft_of(tmp_path: Path, text: str) -> tuple[dict[str, object], list[str]]:
+def _draft_of(tmp_path: Path, text: str) -> tuple[dict[str, Any], list[str]]:
     page_file = tmp_path / "page.txt"
     page_file.write_text(text, encoding="utf-8")
     result = run_import(page_file, tmp_path)

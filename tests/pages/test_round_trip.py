@@ -155,7 +155,7 @@ def test_made_up_rows_read_back_in_every_layout(
 def test_writers_cover_the_six_layouts(spec: Spec) -> None:
     """Each layout of the vendor's pages is written, and read as that layout."""
     sections = sections_of(spec.methods[0])
-    seen = set()
+    seen: set[str] = set()
     for layout, write in WRITERS.items():
         seen.update(parse_page(write(sections), layout).layouts)
     assert {

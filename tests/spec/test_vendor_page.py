@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from spec_helpers import ROOT, SPEC, edit, make_project
 
-from generator.pages.parse import Heading as PageHeading
-from generator.pages.parse import Include, Page, Row, Table, parse_page
+from generator.pages.model import Heading as PageHeading
+from generator.pages.model import Include, Page, Row, Table
+from generator.pages.parse import parse_page
 from generator.spec.loader import load_spec
 from generator.spec.model import Heading, Message, Parameter, Spec
 
@@ -224,7 +225,7 @@ def test_changed_rows_carry_the_newer_version(page: Page, spec: Spec) -> None:
 def test_wording_placeholders_on_the_page_are_all_known(page: Page, spec: Spec) -> None:
     names = set()
     for _, row in _explicit_rows(page):
-        names.update(re.findall(r"\{\{([^{}]+)\}\}", row.en + row.de))
+        names.update(re.findall(r"\{\{([^{}]+)\}\}", (row.en or "") + (row.de or "")))
     assert names == {"Helpdesk-Name"}
     assert names <= {k for k, _ in spec.legend.wording}
 
