@@ -309,12 +309,12 @@ class Sandbox:
             # (werkzeug would cut a longer one off at its max_content_length unnoticed).
             body = _read_at_most(environ["wsgi.input"], self.max_body + 1)
             if len(body) > self.max_body:
-                return self._too_large(None)(environ, start_response)
+                return self._too_large(f"more than {self.max_body} bytes")(environ, start_response)
             environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
             del environ["wsgi.input_terminated"]
         request = Request(environ)
         if request.content_length is not None and request.content_length > self.max_body:
-            return self._too_large(request.content_length)(environ, start_response)
+            return self._too_large(f"{request.content_length} bytes")(environ, start_response)
         # Werkzeug's own caps (500 kB for a form by default) answer to the sandbox's.
         request.max_content_length = request.max_form_memory_size = self.max_body
         try:
@@ -333,8 +333,8 @@ class Sandbox:
                 return response(environ, start_response)
         try:
             response = self._dispatch(request, endpoint, args)
-        except RequestEntityTooLarge:
-            response = self._too_large(None)
+        except RequestEntityTooLarge:  # werkzeug's multipart limits
+            response = self._too_large(f"more than {request.max_form_parts} form parts")
         if fault_endpoint is not None:
             delay = self.faults.take(fault_endpoint, "delay")
             if delay is not None:
@@ -343,9 +343,8 @@ class Sandbox:
                 _drop_connection(environ)
         return response(environ, start_response)
 
-    def _too_large(self, length: int | None) -> Response:
+    def _too_large(self, size: str) -> Response:
         """413; the body is left unread (the server drops it)."""
-        size = f"{length} bytes" if length is not None else f"more than {self.max_body} bytes"
         return Response(
             f"request body too large: {size}; this sandbox takes at most {self.max_body} "
             "bytes (max_body)\n",

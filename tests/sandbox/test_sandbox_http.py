@@ -187,6 +187,17 @@ def test_a_body_under_the_cap_is_read_whole(sandbox: RunningSandbox, multipart: 
     assert "Code=20100001" in response.text and "MerchantID" in response.text
 
 
+def test_too_many_form_parts_get_413_not_500(
+    sandbox: RunningSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Werkzeug's cap on multipart parts (1000) answers like the body cap."""
+    parts = {f"k{i}": (None, "v") for i in range(1001)}
+    response = http().post(sandbox.url + "credit.aspx", files=parts, timeout=10)
+    assert response.status_code == 413
+    assert "request body too large: more than 1000 form parts" in response.text
+    assert "Traceback" not in caplog.text
+
+
 def test_the_cap_is_configurable(start_sandbox: Callable[..., RunningSandbox], shop: Shop) -> None:
     server = start_sandbox(max_body=2048)
     caller = Caller(server.url)
