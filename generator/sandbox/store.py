@@ -281,13 +281,15 @@ class Store:
         """
         with self._writer, self.connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
+            changes = conn.total_changes
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-            self._committed.set()
+            if conn.total_changes != changes:  # not for a look that changed nothing
+                self._committed.set()
 
     def _checkpoints(self) -> None:
         """Copy committed pages from the WAL into the database file, now and then.
