@@ -199,7 +199,7 @@ class Operations:
                 raise _not_allowed(f"PayID: the payment is {payment.status}, not authorised (OK)")
             if payment.reversed_at is not None:
                 raise Refusal(code_for(ALREADY, "PayID"), "PayID: the payment is already reversed")
-            if Store.credited_total(conn, payment.pay_id) > 0:
+            if payment.credited > 0:
                 raise _not_allowed("PayID: the payment has credits; credit the rest instead")
             if amount != payment.amount:
                 raise Refusal(
@@ -242,7 +242,7 @@ class Operations:
                 )
             if amount <= 0:
                 raise Refusal(code_for(NOT_ALLOWED_VALUE, "Amount"), "Amount: must be above 0")
-            credited = Store.credited_total(conn, payment.pay_id)
+            credited = payment.credited
             if credited + amount > payment.amount:
                 raise Refusal(
                     code_for(NOT_ALLOWED_VALUE, "Amount"),
@@ -264,21 +264,19 @@ class Operations:
         return self._act(merchant, "alipayplus.credit", params, act)
 
     def inquire(self, merchant: Merchant, params: Mapping[str, str]) -> dict[str, str]:
-        with self.store.connect() as conn:
-            payment = Store.payment(conn, params["PayID"])
-            if payment is None or payment.merchant_id != merchant.merchant_id:
-                return self.refused(
-                    merchant,
-                    "alipayplus.inquire",
-                    params,
-                    Refusal(code_for(NOT_ALLOWED_VALUE, "PayID"), "PayID: no such payment"),
-                )
-            description = payment.description
-            if payment.reversed_at is not None:
-                description += "; reversed"
-            credited = Store.credited_total(conn, payment.pay_id)
-            if credited:
-                description += f"; {credited} of {payment.amount} credited"
+        payment = self.payment(params["PayID"])
+        if payment is None or payment.merchant_id != merchant.merchant_id:
+            return self.refused(
+                merchant,
+                "alipayplus.inquire",
+                params,
+                Refusal(code_for(NOT_ALLOWED_VALUE, "PayID"), "PayID: no such payment"),
+            )
+        description = payment.description
+        if payment.reversed_at is not None:
+            description += "; reversed"
+        if payment.credited:
+            description += f"; {payment.credited} of {payment.amount} credited"
         return result_fields(
             merchant,
             "alipayplus.inquire",

@@ -32,34 +32,45 @@ Endpoints (relative to the sandbox's base URL, GET or POST):
   above, ``wallet``, or ``*``; ``times`` counts the requests hit (default 1).
 - ``_sandbox/health``: ``ok``.
 
+The server is werkzeug's, threaded (a thread per connection), with HTTP/1.1
+keep-alive: a client's pooled connection serves call after call (see
+``_Handler``). A request's body is capped at ``max_body`` bytes (1 MiB by
+default; Paygate's calls are a few kB): a larger one, announced by its
+Content-Length or sent chunked, is answered ``413`` with a plain-text line
+naming the cap, without being read into memory, and the connection ends.
+
 Codes of refused requests are listed in ``protocol``; the business
-rules (reversal cutoff, credit total, ReqId) in ``operations``.
+rules (reversal cutoff, credit total, ReqId) in ``operations``; what the
+SQLite file promises in ``store``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import socket
 import string
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from html import escape
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import IO, Any, Final, NoReturn, cast
 from urllib.parse import urlencode
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from paygate import OPERATIONS, VALIDATORS, Issue, decode_code
 from paygate._iso import MINOR_UNITS
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import LimitedStream
 
 from .notify import CONTENT_TYPE, Notifier, NotifyPolicy
 from .operations import ACTIONS, Clock, Operations
@@ -83,6 +94,7 @@ from .store import Store
 __all__ = [
     "ENDPOINTS",
     "FAULT_KINDS",
+    "MAX_BODY",
     "Fault",
     "Faults",
     "Merchant",
@@ -101,7 +113,15 @@ ENDPOINTS: Final = {op.endpoint: op.id for op in OPERATIONS.values()}
 FAULT_KINDS: Final = ("drop", "delay", "status")
 _FAULT_ENDPOINTS: Final = (*sorted(ENDPOINTS), "wallet", "*")
 _TEMPLATES: Final = Path(__file__).resolve().parents[2] / "templates" / "sandbox"
-_MAX_BODY: Final = 1024 * 1024
+#: The default cap of a request's body: Paygate's requests are a few kB.
+MAX_BODY: Final = 1024 * 1024
+# A leftover body up to this size is read and dropped to keep the connection.
+_DRAIN_MAX: Final = 64 * 1024
+# How long a connection that ends is drained, so the client reads the answer.
+_LINGER_S: Final = 10.0
+_CHUNK: Final = 64 * 1024
+# Seconds an idle keep-alive connection stays open.
+_IDLE_S: Final = 60.0
 _URL_KEYS: Final = ("URLSuccess", "URLFailure", "URLNotify")
 _ECHO: Final = ("RefNr", "UserData")
 
@@ -251,9 +271,13 @@ class Sandbox:
         faults: Iterable[Fault] = (),
         notify: NotifyPolicy | None = None,
         templates: Path = _TEMPLATES,
+        max_body: int = MAX_BODY,
     ) -> None:
         if not merchants:
             raise SandboxError("the sandbox needs at least one merchant")
+        if not _is_int(max_body) or max_body < 1:
+            raise SandboxError(f"max_body: {max_body!r} not allowed; allowed: 1 byte or more")
+        self.max_body = max_body
         self.merchants = {m.merchant_id: m for m in merchants}
         self.pages = _Pages(templates)
         try:
@@ -280,8 +304,19 @@ class Sandbox:
         return f"Sandbox(merchants={sorted(self.merchants)!r}, db={self.store.path!r})"
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("wsgi.input_terminated") and not environ.get("CONTENT_LENGTH"):
+            # A chunked body: read it here, up to the cap, so that the rest sees a length
+            # (werkzeug would cut a longer one off at its max_content_length unnoticed).
+            body = _read_at_most(environ["wsgi.input"], self.max_body + 1)
+            if len(body) > self.max_body:
+                return self._too_large(f"more than {self.max_body} bytes")(environ, start_response)
+            environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+            del environ["wsgi.input_terminated"]
         request = Request(environ)
-        request.max_content_length = _MAX_BODY
+        if request.content_length is not None and request.content_length > self.max_body:
+            return self._too_large(f"{request.content_length} bytes")(environ, start_response)
+        # Werkzeug's own caps (500 kB for a form by default) answer to the sandbox's.
+        request.max_content_length = request.max_form_memory_size = self.max_body
         try:
             endpoint, args = self.url_map.bind_to_environ(environ).match()
         except HTTPException as exc:
@@ -296,7 +331,10 @@ class Sandbox:
                     content_type="text/plain; charset=utf-8",
                 )
                 return response(environ, start_response)
-        response = self._dispatch(request, endpoint, args)
+        try:
+            response = self._dispatch(request, endpoint, args)
+        except RequestEntityTooLarge:  # werkzeug's multipart limits
+            response = self._too_large(f"more than {request.max_form_parts} form parts")
         if fault_endpoint is not None:
             delay = self.faults.take(fault_endpoint, "delay")
             if delay is not None:
@@ -304,6 +342,15 @@ class Sandbox:
             if self.faults.take(fault_endpoint, "drop") is not None:
                 _drop_connection(environ)
         return response(environ, start_response)
+
+    def _too_large(self, size: str) -> Response:
+        """413; the body is left unread (the server drops it)."""
+        return Response(
+            f"request body too large: {size}; this sandbox takes at most {self.max_body} "
+            "bytes (max_body)\n",
+            413,
+            content_type="text/plain; charset=utf-8",
+        )
 
     def _dispatch(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
         if endpoint == "alipayplus.aspx":
@@ -494,6 +541,19 @@ class Sandbox:
         return _json_response({"faults": self.faults.listed()}, 200)
 
 
+def _read_at_most(stream: IO[bytes], size: int) -> bytes:
+    """Up to ``size`` bytes of a stream (reads may return less than asked)."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < size:
+        chunk = stream.read(min(64 * 1024, size - got))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 def _see_other(url: str, fields: Mapping[str, str]) -> Response:
     """303 to ``url`` with the result in the query string."""
     response = Response(status=303)
@@ -535,14 +595,16 @@ def make_app(
     clock: Clock | None = None,
     faults: Iterable[Fault] = (),
     notify: NotifyPolicy | None = None,
+    max_body: int = MAX_BODY,
 ) -> Sandbox:
     """The sandbox as a WSGI app over the SQLite file ``db`` (created when missing).
 
     ``clock`` returns the current time (aware; naive values count as UTC): the
-    reversal cutoff and the credit period are judged by it.
+    reversal cutoff and the credit period are judged by it. ``max_body`` caps
+    a request's body in bytes; a larger one is answered 413 without being read.
     """
     listed = [merchants] if isinstance(merchants, Merchant) else list(merchants)
-    return Sandbox(listed, db, clock=clock, faults=faults, notify=notify)
+    return Sandbox(listed, db, clock=clock, faults=faults, notify=notify, max_body=max_body)
 
 
 def check_loopback(host: str) -> None:
@@ -554,16 +616,212 @@ def check_loopback(host: str) -> None:
         )
 
 
-class _QuietHandler(WSGIRequestHandler):
+_Answer = tuple[str, list[tuple[str, str]], bytes]
+_TEXT: Final = [("Content-Type", "text/plain; charset=utf-8")]
+
+
+class _Handler(WSGIRequestHandler):
+    """Werkzeug's request handler with HTTP/1.1 keep-alive.
+
+    Werkzeug's own handler closes every connection after one answer, so a
+    client's pool never reuses one: each call paid a TCP handshake and a new
+    server thread. This one serves one connection for as long as the client
+    keeps it. The request body is read through a stream limited to its
+    Content-Length; whatever the app left unread is read and dropped before
+    the next request line (so it cannot be taken for one). A body too large
+    to drop quickly (above ``_DRAIN_MAX``, such as one refused with 413), a
+    chunked body, or a client that asks for it ends the connection after the
+    answer: the rest of the body is then read and dropped for a bounded time
+    (``_LINGER_S``) so that the client sees the answer, not a reset connection.
+
+    The sandbox's answers are small pages and forms: each is built whole and
+    sent with its Content-Length.
+    """
+
+    protocol_version = "HTTP/1.1"
+    #: Seconds a connection may sit idle (or a request stall) before it is closed.
+    timeout = _IDLE_S
+    # A buffered wfile: the status line, the headers and the body go out in one
+    # send when the request is done (http.server flushes after each request).
+    wbufsize = _CHUNK
+
+    def setup(self) -> None:
+        super().setup()
+        # Nagle's algorithm would hold a second write (a long body) for the client's
+        # delayed ACK of the first (40 ms) on a kept connection.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        server = self.server
+        if isinstance(server, _Server):
+            server.opened(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            server = self.server
+            if isinstance(server, _Server):
+                server.closed(self.connection)
+
+    def run_wsgi(self) -> None:
+        environ = self.make_environ()
+        body: LimitedStream | None = None
+        if environ.get("wsgi.input_terminated"):
+            self.close_connection = True  # chunked: no length to find the next request by
+        else:
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self.close_connection = True
+                self._answer("400 Bad Request", _TEXT, b"Content-Length: not a number\n")
+                return
+            body = LimitedStream(cast("IO[bytes]", self.rfile), length)
+            environ["wsgi.input"] = body
+        app = self.server.app
+        refused = isinstance(app, Sandbox) and body is not None and body.limit > app.max_body
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue" and not refused:
+            # A body the app refuses unread is not asked for (the answer comes at once).
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+        answer = self._call_app(environ)
+        if answer is None:  # the connection was dropped (a fault, or the client left)
+            self.close_connection = True
+            return
+        unread = _drop(body, _DRAIN_MAX) if body is not None else 0
+        if unread:
+            self.close_connection = True
+        self._answer(*answer)
+        if unread or body is None:
+            self._linger(body)
+
+    def _linger(self, body: LimitedStream | None) -> None:
+        """End the answer, then read and drop what the client still sends, for a while.
+
+        Closing a socket with unread data resets the connection, and the client
+        would see that instead of the answer (413, say) while it is still sending.
+        """
+        deadline = time.monotonic() + _LINGER_S
+        with contextlib.suppress(OSError, ClientDisconnected):
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            while time.monotonic() < deadline:
+                if body is not None:
+                    if body.is_exhausted or not body.read(_CHUNK):
+                        return
+                elif not self.rfile.read1(_CHUNK):
+                    return
+
+    def _call_app(self, environ: WSGIEnvironment) -> _Answer | None:
+        """The app's status, headers and body; None when the connection is gone."""
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+        chunks: list[bytes] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            started[:] = [(status, headers)]  # nothing is sent yet, so a later call wins
+            return chunks.append
+
+        try:
+            app_iter = self.server.app(environ, start_response)
+            try:
+                chunks.extend(app_iter)
+            finally:
+                close = getattr(app_iter, "close", None)
+                if close is not None:
+                    close()
+            if not started:
+                raise RuntimeError("the app did not start a response")
+        except ConnectionError:
+            return None
+        except Exception:
+            self.log_error("Error on request %r:\n%s", self.requestline, traceback.format_exc())
+            self.close_connection = True
+            return "500 Internal Server Error", _TEXT, b"sandbox: internal error (see its log)\n"
+        status, headers = started[0]
+        return status, headers, b"".join(chunks)
+
+    def _answer(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        names = set()
+        for name, value in headers:
+            if name.lower() in ("connection", "keep-alive", "transfer-encoding"):
+                continue  # hop-by-hop: the server's to set
+            names.add(name.lower())
+            self.send_header(name, value)
+        if "content-length" not in names and self.command != "HEAD":
+            self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        if format.startswith("Request timed out"):
+            return  # an idle keep-alive connection closing, not an error
+        super().log_error(format, *args)
+
+
+class _QuietHandler(_Handler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
 
 
+def _drop(body: LimitedStream, most: int) -> int:
+    """Read and drop up to ``most`` bytes of what is left of a body; the bytes still unread.
+
+    A client that went away counts as done.
+    """
+    try:
+        while not body.is_exhausted and most > 0:
+            got = len(body.read(min(_CHUNK, most)))
+            if not got:
+                break
+            most -= got
+    except (OSError, ClientDisconnected):
+        return 0
+    return body.limit - body.tell()
+
+
+class _Server(ThreadedWSGIServer):
+    """Werkzeug's threaded server (a thread per connection) that can end every connection.
+
+    With keep-alive a connection outlives a request; when the server stops, the
+    connections still open are shut down, so no client keeps talking to a
+    stopped sandbox.
+    """
+
+    def __init__(self, host: str, port: int, app: Sandbox, handler: type[_Handler]) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(host, port, app, handler)
+
+    def opened(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.add(connection)
+
+    def closed(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(connection)
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._connections_lock:
+            open_now = list(self._connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
 def _server(app: Sandbox, host: str, port: int, quiet: bool) -> BaseWSGIServer:
     check_loopback(host)
-    handler = _QuietHandler if quiet else WSGIRequestHandler
+    handler = _QuietHandler if quiet else _Handler
     try:
-        return make_server(host, port, app, threaded=True, request_handler=handler)
+        return _Server(host, port, app, handler)
     except SystemExit:
         # Werkzeug has printed why (address in use, ...) and asks to exit.
         raise SandboxError(f"cannot listen on {host} port {port}") from None

@@ -8,11 +8,15 @@ encoding cannot hide behind the same mistake here.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -293,9 +297,7 @@ def wait_for(condition: Any, timeout: float = 5.0, what: str = "condition") -> N
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without any PAYGATE_ setting: the sandbox starts unconfigured."""
-    import os
-
+    """This process's environment without PAYGATE_ settings, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
     env.update(extra)
     return env
@@ -364,3 +366,34 @@ class CliSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_cli(db: Path) -> tuple[subprocess.Popen[str], str, str]:
+    """`paygate sandbox --port 0` in a child process: the process, its URL, its first line."""
+    command = [
+        sys.executable,
+        "-u",
+        "-c",
+        "from generator.cli import main; main()",
+        "sandbox",
+        "--port",
+        "0",
+        "--db",
+        str(db),
+        "--quiet",
+    ]
+    env = clean_env(
+        PAYGATE_MERCHANT_ID=MERCHANT_ID,
+        PAYGATE_HMAC_KEY=HMAC_KEY,
+        PAYGATE_CIPHER_KEY=CIPHER_KEY,
+        PAYGATE_CIPHER="blowfish",
+    )
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    if not first.startswith("Paygate sandbox on http://127.0.0.1:"):
+        proc.kill()
+        raise AssertionError(f"unexpected start: {first!r} {proc.communicate()}")
+    return proc, first.split()[3], first

@@ -3,8 +3,9 @@
 8 threads x 25 credits of random amounts. Threads i and i+4 send the same
 ReqIds with the same amounts at about the same moment, so every ReqId is raced
 by two requests. Afterwards the SQLite tables must show a credited total within
-the payment's amount, every ReqId applied at most once, and both requests of a
-ReqId must have received the same answer.
+the payment's amount (and equal to the payment's running total), every ReqId
+applied at most once, and both requests of a ReqId must have received the same
+answer.
 """
 
 from __future__ import annotations
@@ -90,7 +91,12 @@ def test_concurrent_credits_never_exceed_the_payment(
         stored = conn.execute(
             "SELECT COUNT(*) FROM req_ids WHERE operation = 'alipayplus.credit'"
         ).fetchone()[0]
+        running_total = conn.execute(
+            "SELECT credited FROM payments WHERE pay_id = ?", (pay_id,)
+        ).fetchone()[0]
+    conn.close()
     assert total <= PAYMENT_AMOUNT
+    assert running_total == total  # the payment's running total, kept by a trigger
     assert doubled == []
     ok = {req_id for req_id, got in answers.items() if got[0][1] == SUCCESS}
     assert set(applied) == ok  # every success is one row, every row a success

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sandbox_support import CIPHER_KEY, HMAC_KEY, MERCHANT_ID, Caller, Shop, http, pay
+from sandbox_support import (
+    CIPHER_KEY,
+    HMAC_KEY,
+    MERCHANT_ID,
+    Caller,
+    Shop,
+    clean_env,
+    http,
+    pay,
+    start_cli,
+)
 
 from generator.cli import main
 from generator.sandbox.server import (
@@ -65,15 +72,9 @@ def test_secrets_stay_out_of_reprs(merchant: Merchant, db: Path) -> None:
     assert MERCHANT_ID in shown
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(extra)
-    return env
-
-
 def test_cli_needs_all_three_credentials_or_none() -> None:
     # None at all starts the demo merchant (test_sandbox_demo.py).
-    result = CliRunner().invoke(main, ["sandbox"], env=_env(PAYGATE_HMAC_KEY=HMAC_KEY))
+    result = CliRunner().invoke(main, ["sandbox"], env=clean_env(PAYGATE_HMAC_KEY=HMAC_KEY))
     assert result.exit_code == 2
     for name in ("PAYGATE_MERCHANT_ID", "PAYGATE_CIPHER_KEY"):
         assert name in result.output
@@ -81,7 +82,9 @@ def test_cli_needs_all_three_credentials_or_none() -> None:
 
 
 def test_cli_refuses_a_public_address_and_bad_keys(tmp_path: Path) -> None:
-    env = _env(PAYGATE_MERCHANT_ID=MERCHANT_ID, PAYGATE_HMAC_KEY=HMAC_KEY, PAYGATE_CIPHER_KEY="abc")
+    env = clean_env(
+        PAYGATE_MERCHANT_ID=MERCHANT_ID, PAYGATE_HMAC_KEY=HMAC_KEY, PAYGATE_CIPHER_KEY="abc"
+    )
     db = str(tmp_path / "s.db")
     public = CliRunner().invoke(main, ["sandbox", "--host", "0.0.0.0", "--db", db], env=env)
     assert public.exit_code == 2
@@ -99,43 +102,9 @@ def test_cli_refuses_a_public_address_and_bad_keys(tmp_path: Path) -> None:
     assert not (tmp_path / "s.db").exists()
 
 
-def _cli_env() -> dict[str, str]:
-    return _env(
-        PAYGATE_MERCHANT_ID=MERCHANT_ID,
-        PAYGATE_HMAC_KEY=HMAC_KEY,
-        PAYGATE_CIPHER_KEY=CIPHER_KEY,
-        PAYGATE_CIPHER="blowfish",
-    )
-
-
-def _start_cli(db: Path) -> tuple[subprocess.Popen[str], str, str]:
-    """`paygate sandbox --port 0` in a child process: the process, its URL, its first line."""
-    command = [
-        sys.executable,
-        "-u",
-        "-c",
-        "from generator.cli import main; main()",
-        "sandbox",
-        "--port",
-        "0",
-        "--db",
-        str(db),
-        "--quiet",
-    ]
-    proc = subprocess.Popen(
-        command, env=_cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline()
-    if not first.startswith("Paygate sandbox on http://127.0.0.1:"):
-        proc.kill()
-        raise AssertionError(f"unexpected start: {first!r} {proc.communicate()}")
-    return proc, first.split()[3], first
-
-
 def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
-    proc, url, first = _start_cli(db)
+    proc, url, first = start_cli(db)
     try:
         assert http().get(url + "_sandbox/health", timeout=5).text == "ok\n"
         caller = Caller(url)
@@ -154,7 +123,7 @@ def test_state_survives_a_killed_process(
     tmp_path: Path, shop: Shop, start_sandbox: Callable[..., RunningSandbox]
 ) -> None:
     db = tmp_path / "killed.db"
-    proc, url, _ = _start_cli(db)
+    proc, url, _ = start_cli(db)
     try:
         caller = Caller(url)
         paid = pay(caller, shop)
