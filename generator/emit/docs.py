@@ -444,7 +444,11 @@ def _result(
             result.append((p.key, mac))
         elif p.key in given:
             result.append((p.key, given[p.key]))
-    client.parse_result(op.id, dict(result))
+    # Encrypted, as Paygate sends it: a plain answer without a MAC is never accepted.
+    data, length = client._cipher.encrypt(pkg.transport.join_params(dict(result)))
+    client.parse_result(
+        op.id, {"MerchantID": client.config.merchant_id, "Len": str(length), "Data": data}
+    )
     return result, has_mac, mac, fields
 
 
