@@ -86,6 +86,18 @@ def read_callback(
     return client.parse_result(operation, pairs)
 
 
+def _read_at_most(stream: Any, n: int) -> bytes:
+    """Read until the end or ``n`` bytes, whichever comes first (a read may return less)."""
+    chunks: list[bytes] = []
+    while n > 0:
+        chunk = stream.read(n)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
 def notify_app(
     client: Transport, on_result: Callable[[AnyResult], None]
 ) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
@@ -113,10 +125,8 @@ def notify_app(
         if size > 0:
             body = stream.read(size)
         elif environ.get("wsgi.input_terminated"):
-            # No Content-Length (chunked): read one byte past the cap to see whether it is over.
-            body = stream.read(limit + 1)
-            if len(body) > limit:
-                return too_large(start_response, f"a body of more than {limit} bytes")
+            # No Content-Length (chunked): one byte past the cap shows that it is over.
+            body = _read_at_most(stream, limit + 1)
         else:
             body = b""
         try:

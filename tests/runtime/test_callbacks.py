@@ -213,3 +213,21 @@ def test_notify_app_answers_413_to_a_chunked_body_over_the_cap(
     conn.request("POST", "/notify", chunks, {"Content-Type": FORM}, encode_chunked=True)
     assert conn.getresponse().status == 413
     assert seen == []
+
+
+def test_notify_app_stops_reading_a_chunked_body_at_the_cap(
+    notify: tuple[_Server, list[Any]],
+) -> None:
+    # 5000 bytes in small chunks and no end: the answer must come without waiting for it.
+    server, seen = notify
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(
+            b"POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: " + FORM.encode() + b"\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + b"64\r\n" + b"x" * 100 + b"\r\n"
+        )
+        for _ in range(49):
+            s.sendall(b"64\r\n" + b"x" * 100 + b"\r\n")
+        head = s.recv(4096).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413"), head
+    assert seen == []
