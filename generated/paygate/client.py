@@ -8,8 +8,11 @@ MerchantID, which comes from the config. A browser-form operation returns a
 RedirectForm for the customer's browser; a server-to-server operation sends
 the call and returns the verified, typed result. A call that carries a ReqId
 gets a fresh one when none is given, reused on every retry: such calls are
-actions, and a Code other than success raises DeclinedError. Queries return
-their result whatever its Code.
+actions, and a Code other than success raises DeclinedError (Status does not
+count). Queries return their verified result whatever its Code. An answer
+that is not encrypted with the merchant's key is never a success: it raises
+DeclinedError (result None) for a failure Code, SignatureError otherwise;
+``paygate.transport`` lists every case.
 """
 
 from __future__ import annotations

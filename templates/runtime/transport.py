@@ -86,8 +86,8 @@ __all__ = ["Config", "RedirectForm", "Transport", "join_params", "parse_body", "
 
 log = logging.getLogger("paygate")
 
-_PAIR: Final = "[A-Za-z][A-Za-z0-9_-]{0,63}(?:=[^&\x00-\x1f\x7f-\x9f]*)?"
-_PARAM_STRING: Final = re.compile(f"(?:{_PAIR}(?:&{_PAIR})*)?&?")
+#: A parameter name as Paygate writes them; known keys of a table are valid by definition.
+_KEY: Final = re.compile("[A-Za-z][A-Za-z0-9_-]{0,63}").fullmatch
 
 #: 5xx answers worth a retry of a call that carries a ReqId.
 RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
@@ -410,14 +410,14 @@ def _plan(op: OperationInfo) -> _Plan:
 
 def _envelope(
     fields: Mapping[str, str] | Iterable[tuple[str, str]],
-) -> tuple[dict[str, str], str | None, str | None]:
-    """The fields beside Data, and the values of Data and Len (None when absent).
+) -> tuple[list[tuple[str, str]], str | None, str | None]:
+    """The pairs beside Data, and the values of Data and Len (None when absent).
 
     Data, Len and MAC may come once each, in any case: a second one is an error,
     never "the last one wins".
     """
     pairs = fields.items() if isinstance(fields, Mapping) else fields
-    beside: dict[str, str] = {}
+    beside: list[tuple[str, str]] = []
     data = length = None
     mac = False
     for key, value in pairs:
@@ -435,47 +435,48 @@ def _envelope(
                 if mac:
                     raise SignatureError("MAC is sent more than once")
                 mac = True
-            beside[key] = value
+            beside.append((key, value))
     return beside, data, length
 
 
 def _match(
-    table: ResultTable, pairs: Iterable[tuple[str, str]]
+    table: ResultTable, pairs: list[tuple[str, str, str]]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The parameters by the keys the table matches, and those it does not name (as sent).
 
-    A key that comes twice, in any case, is an error: the text Paygate protected
-    never repeats a key, so a second one can only be a forgery or corruption.
+    ``pairs`` are ``(key, "=", value)`` as ``str.partition`` gives them. A key that
+    comes twice, in any case, is an error: the text Paygate protected never repeats
+    a key, so a second one can only be a forgery or corruption. A key the table does
+    not name must look like a parameter name (garbage shows a corrupt block of Data).
     """
-    matched: dict[str, str] = {}
-    unknown: dict[str, str] = {}
     keys = table.keys
     if table.case_insensitive:
-        for key, value in pairs:
-            low = key.lower()
-            if low in matched:
-                raise DecryptionError(f"{key} is sent more than once")
-            matched[low] = value
-            if low not in keys:
-                unknown[key] = value
-        return matched, unknown
+        params = {k.lower(): v for k, _, v in pairs}
+        if len(params) != len(pairs):
+            _raise_repeated(pairs)
+        if params.keys() <= keys:
+            return params, {}
+        unknown = {k: v for k, _, v in pairs if k.lower() not in keys}
+    else:
+        params = {k: v for k, _, v in pairs}
+        if len({k.lower() for k in params}) != len(pairs):
+            _raise_repeated(pairs)
+        if params.keys() <= keys:
+            return params, {}
+        unknown = {k: v for k, _, v in pairs if k not in keys}
+    for key in unknown:
+        if _KEY(key) is None:
+            raise DecryptionError(f"a key of decrypted {DATA} is not a parameter name: corrupt")
+    return params, unknown
+
+
+def _raise_repeated(pairs: list[tuple[str, str, str]]) -> NoReturn:
     seen: set[str] = set()
-    for key, value in pairs:
-        low = key.lower()
-        if low in seen:
+    for key, _, _ in pairs:
+        if key.lower() in seen:
             raise DecryptionError(f"{key} is sent more than once")
-        seen.add(low)
-        matched[key] = value
-        if key not in keys:
-            unknown[key] = value
-    return matched, unknown
-
-
-def _text_pairs(text: str) -> Iterable[tuple[str, str]]:
-    for pair in text.split("&"):
-        if pair:
-            key, _, value = pair.partition("=")
-            yield key, value
+        seen.add(key.lower())
+    raise AssertionError("no key is repeated")
 
 
 class Transport:
@@ -601,8 +602,8 @@ class Transport:
         when there is no Data."""
         beside, data, length = _envelope(fields)
         if data is None:
-            return beside
-        return dict(_text_pairs(self._open(data, length)))
+            return dict(beside)
+        return split_params(self._open(data, length))
 
     def _open(self, data: str, length: str | None) -> str:
         """The decrypted parameter string of Data/Len."""
@@ -614,9 +615,9 @@ class Transport:
         text = self._cipher.decrypt(data, int(length))
         # The vendor's MAC covers only PayID, TransID, mid, Status and Code, and ECB has
         # no integrity check: refuse decrypted text that cannot be a parameter string
-        # (odd keys, control characters), so a corrupted block elsewhere in Data does
-        # not pass unnoticed.
-        if _PARAM_STRING.fullmatch(text) is None:
+        # (control characters here, odd keys in _match), so a corrupted block elsewhere
+        # in Data does not pass unnoticed.
+        if not text.isprintable() and _UNSHOWABLE.search(text) is not None:
             raise DecryptionError(
                 f"decrypted {DATA} is not a key=value string: wrong key or corrupt"
             )
@@ -637,10 +638,24 @@ class Transport:
         op, table = plan.op, plan.table
         beside, data, length = _envelope(fields)
         if data is not None:
-            params, unknown = _match(table, _text_pairs(self._open(data, length)))
+            # The common case in one plain loop (the hot path of every result): all keys
+            # named by the table, none repeated. Anything else takes _match's exact way.
+            parts = self._open(data, length).split("&")
+            params: dict[str, str] = {}
+            if table.case_insensitive:
+                for part in parts:
+                    key, _, value = part.partition("=")
+                    params[key.lower()] = value
+            else:
+                for part in parts:
+                    key, _, value = part.partition("=")
+                    params[key] = value
+            unknown: dict[str, str] = {}
+            if len(params) != len(parts) or not params.keys() <= table.keys:
+                params, unknown = _match(table, [p.partition("=") for p in parts if p])
             extra: dict[str, str] = {}
             untrusted = []
-            for key, value in beside.items():
+            for key, value in beside:
                 name = key.lower() if table.case_insensitive else key
                 if name in plan.plain and name not in params:
                     params[name] = value  # sent in plain on purpose (Plain)
@@ -659,7 +674,7 @@ class Transport:
                 extra.update(unknown)
         elif op.result_has_mac:
             # A plain result is trusted only as far as its MAC covers it.
-            params, extra = _match(table, beside.items())
+            params, extra = _match(table, [(k, "=", v) for k, v in beside])
         else:
             self._refuse_plain(op, beside)
         get = params.get
@@ -679,14 +694,14 @@ class Transport:
             raise
 
     @staticmethod
-    def _refuse_plain(op: OperationInfo, fields: Mapping[str, str]) -> NoReturn:
+    def _refuse_plain(op: OperationInfo, fields: list[tuple[str, str]]) -> NoReturn:
         """A plain answer where the table has no MAC: never a success, never a result.
 
         Paygate answers some errors in plain (an unknown MerchantID, for one): with a
         well-formed failure Code that is a DeclinedError. Anything else, a success
         Code included, is not Paygate's answer: a SignatureError.
         """
-        folded = {k.lower(): v for k, v in fields.items()}
+        folded = {k.lower(): v for k, v in fields}
         code = folded.get("code")
         if code is None or code == SUCCESS or decode_code(code).severity == "?":
             what = "claims success" if code == SUCCESS else "has no valid Code"

@@ -127,6 +127,10 @@ CASES: dict[str, tuple[Edit | None, Edit]] = {
         None,
         lambda d: d["legend"]["character_classes"]["digits"].update(regex="0-8"),
     ),
+    "encryption-changed": (
+        None,
+        lambda d: d["shared"]["encryption"].update(plain=["mid"]),
+    ),
     "erratum-added": (
         None,
         lambda d: d["alipayplus"]["errata"].append(

@@ -227,3 +227,20 @@ def test_declined_error_carries_the_description(fake: FakePaygate) -> None:
     )
     assert err.value.description == text
     no_secret_in(str(err.value) + repr(err.value))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mid=FakeShop&PayID=" + "a" * 32 + "&Description=ok\x01&Code=00000000",  # control char
+        "mid=FakeShop&Pay ID=x&Code=00000000",  # not a parameter name
+        "mid=FakeShop&=x&Code=00000000",  # no name
+        "mid=FakeShop&" + "K" * 65 + "=x",  # too long a name
+    ],
+    ids=["control-character", "space-in-key", "empty-key", "long-key"],
+)
+def test_corrupt_decrypted_text_is_refused(fake: FakePaygate, text: str) -> None:
+    # What a wrong key or a corrupt ECB block looks like after decryption.
+    fields = dict(p.split("=", 1) for p in text.split("&"))
+    with pytest.raises(DecryptionError, match="corrupt"):
+        answered(fake, encrypted(fields)).inquire(PayID=PAY_ID)

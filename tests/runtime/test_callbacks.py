@@ -11,6 +11,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from fake_paygate import (
     result,
     with_mac,
 )
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from paygate import DecryptionError, PaymentResult, SignatureError, TooLargeError
 from paygate.callbacks import notify_app, read_callback
@@ -106,6 +107,7 @@ def test_len_must_be_ascii_digits(client: Client, length: str) -> None:
         post(client, _len_replaced(length))
 
 
+@settings(deadline=None)
 @given(st.text(min_size=1, max_size=12).filter(lambda t: not (t.isascii() and t.isdigit())))
 def test_any_len_but_ascii_digits_is_refused(length: str) -> None:
     with pytest.raises(DecryptionError, match="Len is not"):
@@ -231,3 +233,13 @@ def test_notify_app_stops_reading_a_chunked_body_at_the_cap(
         head = s.recv(4096).decode("latin-1")
     assert head.startswith("HTTP/1.1 413"), head
     assert seen == []
+
+
+def test_the_envelope_and_plain_keys_come_from_the_spec() -> None:
+    from paygate import operations
+
+    from generator.spec.loader import load_spec
+
+    enc = load_spec(Path(__file__).resolve().parents[2] / "spec").encryption
+    assert enc.envelope == (operations.MERCHANT, operations.LENGTH, operations.DATA)
+    assert enc.plain == operations.PLAIN_KEYS and enc.pairs == operations.PLAIN_PAIRS

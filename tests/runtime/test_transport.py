@@ -114,7 +114,7 @@ def test_no_warning_without_the_opt_in(caplog: pytest.LogCaptureFixture) -> None
 
 def test_retry_after_is_capped_at_backoff_max() -> None:
     # Two 503s asking for 4 s each: with backoff_max=0.2 the credit (it carries a ReqId,
-    # so it is retried) finishes in well under a second instead of after 8 s.
+    # so it is retried) finishes in about half a second instead of after 8 s.
     busy = answer("busy", 503, **{"Retry-After": "4"})
     with FakePaygate([busy, busy, answer(encrypted(result()))]) as fake:
         with fake.client(retries=2, backoff_max=0.2, backoff_factor=0.01) as client:
@@ -124,8 +124,9 @@ def test_retry_after_is_capped_at_backoff_max() -> None:
             longest = client.config.longest_call_seconds
         pauses = [b.at - a.at for a, b in zip(fake.seen, fake.seen[1:], strict=False)]
     assert len(fake.seen) == 3
-    assert all(0.15 <= p < 1.0 for p in pauses), pauses  # waited, but only backoff_max
-    assert elapsed < 1.5 and elapsed < longest
+    # Waited, but only backoff_max (the margin is for a busy machine; uncapped is 4 s).
+    assert all(0.15 <= p < 2.0 for p in pauses), pauses
+    assert elapsed < 3.0 and elapsed < longest
 
 
 def test_retries_of_every_kind_stop_at_the_configured_number() -> None:
