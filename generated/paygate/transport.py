@@ -193,7 +193,7 @@ class Config:
     read_timeout: float = 30.0
     retries: int = 2
     backoff_factor: float = 0.5
-    backoff_max: float = 5.0
+    backoff_max: float = 2.0  # the longest pause backoff_factor 0.5 gives is 1 s
     ca_bundle: str | os.PathLike[str] | None = None
     insecure_skip_tls_verify: bool = False
     max_callback_bytes: int = MAX_CALLBACK_BYTES

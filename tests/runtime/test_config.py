@@ -67,7 +67,7 @@ def test_sensible_values_pass_and_zero_retries_means_none() -> None:
 def test_longest_call_adds_every_attempt_and_pause() -> None:
     cfg = make(connect_timeout=1, read_timeout=2, retries=3, backoff_max=0.5)
     assert cfg.longest_call_seconds == 4 * (1 + 2) + 3 * 0.5
-    assert make().longest_call_seconds == 3 * (5 + 30) + 2 * 5
+    assert make().longest_call_seconds == 3 * (5 + 30) + 2 * 2
 
 
 @pytest.mark.parametrize("kind", [str, bytes])
