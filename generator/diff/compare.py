@@ -143,8 +143,24 @@ class _Diff:
                     old=was.title.en,
                     new=m.title.en,
                 )
+        self.encryption()
         self.legend()
         self.errata()
+
+    def encryption(self) -> None:
+        old, new = self.old.encryption, self.new.encryption
+        for name in ("data", "length", "merchant", "plain", "pairs"):
+            was, now = getattr(old, name), getattr(new, name)
+            if was != now:
+                self.add(
+                    "encryption-changed",
+                    "spec",
+                    name,
+                    f"encryption {name}: {_listed(was)} → {_listed(now)}",
+                    new.place,
+                    old=list(was) if isinstance(was, tuple) else was,
+                    new=list(now) if isinstance(now, tuple) else now,
+                )
 
     def legend(self) -> None:
         old_c = {c.name: (c.regex, c.excludes) for c in self.old.legend.character_classes}
@@ -703,3 +719,7 @@ def _letter(f: tuple[tuple[str, ...], str | None] | None) -> str:
 def diff_specs(old: Spec, new: Spec, old_label: str = "", new_label: str = "") -> list[Change]:
     """Every change from ``old`` to ``new``; labels prefix the places (e.g. "spec")."""
     return _Diff(old, new, old_label, new_label).run()
+
+
+def _listed(value: str | tuple[str, ...]) -> str:
+    return ", ".join(value) or "(none)" if isinstance(value, tuple) else value

@@ -42,6 +42,11 @@ character-class-changed breaking spec
     A character class or format letter of the legend changed (what a, n, s allow).
     = It changes what every parameter of that format accepts; the direction cannot be judged
     from two regular expressions, so it is treated as narrowing.
+encryption-changed breaking spec
+    The envelope of encrypted calls (data, length, merchant) or the keys Paygate sends
+    unencrypted beside Data (plain, pairs) changed (shared.yaml encryption).
+    = Calls and results are read differently: a typed result field may stay empty, a key
+    may move to extra, or a call may not be understood.
 erratum-added info spec
     A vendor doc erratum was recorded.
     = Errata explain decisions; what is enforced changes only through the parameter, which

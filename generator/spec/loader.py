@@ -24,6 +24,7 @@ import yaml
 from .model import (
     CharClass,
     Codes,
+    Encryption,
     Entry,
     Erratum,
     Format,
@@ -372,6 +373,33 @@ class _Builder:
             )
         self.collect_errata(doc)
 
+    def encryption(self, doc: _Doc) -> Encryption:
+        d = doc.data["encryption"]
+        envelope = [d["data"], d["length"], d["merchant"]]
+        if len({k.lower() for k in envelope}) != len(envelope):
+            self.err(doc, ("encryption",), "data, length and merchant must be three different keys")
+        return Encryption(
+            data=d["data"],
+            length=d["length"],
+            merchant=d["merchant"],
+            plain=tuple(d["plain"]),
+            pairs=tuple(d["pairs"]),
+            place=doc.place(("encryption",)),
+        )
+
+    def check_encryption(self, doc: _Doc, enc: Encryption, methods: list[Method]) -> None:
+        """``plain`` names result keys and ``pairs`` request keys of some table."""
+        messages = [
+            m for method in methods for op in method.operations for m in (op.request, op.result)
+        ]
+        for field, role in (("plain", "result"), ("pairs", "request")):
+            known = {p.key.lower() for m in messages if m.role == role for p in m.parameters}
+            for i, key in enumerate(getattr(enc, field)):
+                if key.lower() not in known:
+                    self.err(
+                        doc, ("encryption", field, i), f"'{key}' is not a key of any {role} table"
+                    )
+
     def collect_errata(self, doc: _Doc) -> None:
         for i, e in enumerate(doc.data.get("errata", [])):
             self.errata.append(
@@ -542,10 +570,12 @@ def load_spec(spec_dir: str | Path) -> Spec:
     b = _Builder(problems)
     legend = b.legend(docs["legend.yaml"])
     b.shared(docs["shared.yaml"])
+    encryption = b.encryption(docs["shared.yaml"])
     codes = b.codes(docs["codes.yaml"])
     methods = [b.method(doc) for name, doc in docs.items() if name not in FIXED_FILES]
     if not methods:
         problems.append(Problem(folder, "", "no method file (such as alipayplus.yaml)"))
+    b.check_encryption(docs["shared.yaml"], encryption, methods)
     if problems:
         raise SpecError(problems)
     return Spec(
@@ -554,5 +584,6 @@ def load_spec(spec_dir: str | Path) -> Spec:
         codes=codes,
         methods=tuple(methods),
         errata=tuple(b.errata),
+        encryption=encryption,
         sources=tuple(sources),
     )

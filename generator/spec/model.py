@@ -301,12 +301,37 @@ class Codes:
 
 
 @dataclass(frozen=True)
+class Encryption:
+    """How an encrypted call travels (``encryption`` in shared.yaml).
+
+    The parameter string is encrypted into ``data`` with its byte length in
+    ``length``; ``merchant`` goes unencrypted beside them. ``plain`` are the
+    result keys Paygate may send unencrypted beside Data on purpose, ``pairs``
+    the request parameters whose pairs come back unencrypted beside Data.
+    Nothing else beside Data is protected by the merchant's key.
+    """
+
+    data: str
+    length: str
+    merchant: str
+    plain: tuple[str, ...]
+    pairs: tuple[str, ...]
+    place: Place
+
+    @property
+    def envelope(self) -> tuple[str, str, str]:
+        """The keys of an encrypted call: merchant, length, data."""
+        return (self.merchant, self.length, self.data)
+
+
+@dataclass(frozen=True)
 class Spec:
     legend: Legend
     library: tuple[tuple[str, Parameter], ...]  # shared definitions by include name
     codes: Codes
     methods: tuple[Method, ...]
     errata: tuple[Erratum, ...]
+    encryption: Encryption
     sources: tuple[tuple[str, str], ...] = field(default=())  # (file name, sha256)
 
     @property

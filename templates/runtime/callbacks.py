@@ -22,6 +22,14 @@ Example (any WSGI server, e.g. ``wsgiref`` or gunicorn)::
 
 For URLSuccess and URLFailure, call ``read_callback`` in the shop's own
 handler and show the page that ``result.ok`` calls for.
+
+What is trusted is what ``Transport.parse_result`` proves: Data decrypted
+with the merchant's key, or a plain result with a matching MAC. Keys sent
+unencrypted beside Data are in ``result.extra`` only. A callback larger than
+``Config.max_callback_bytes`` (64 KiB by default; query string and body
+together) raises ``TooLargeError`` before anything is parsed; ``notify_app``
+answers it with HTTP 413 without reading the body, and anything unproven
+with 400.
 """
 
 from __future__ import annotations
@@ -31,10 +39,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from .errors import PaygateError
+from .errors import PaygateError, TooLargeError
 from .operations import OPERATIONS
 from .results import AnyResult
-from .transport import Transport, parse_body
+from .transport import Transport, parse_body_pairs
 
 __all__ = ["notify_app", "read_callback"]
 
@@ -62,28 +70,65 @@ def read_callback(
 
     GET carries the result in the query string, POST in a form body (ISO-8859-1
     possible). Keys may come in any case. ``operation`` defaults to the spec's
-    browser-form operation.
+    browser-form operation. Raises TooLargeError when the query string and body
+    together are larger than ``Config.max_callback_bytes``.
     """
     operation = operation or CALLBACK_OPERATION
     if operation is None:
         raise ValueError("the spec has no browser-form operation: name the operation")
-    fields = dict(parse_qsl(query_string, keep_blank_values=True))
+    size = len(query_string) + len(body)
+    limit = client.config.max_callback_bytes
+    if size > limit:
+        raise TooLargeError(f"callback of {size} bytes; max_callback_bytes is {limit}")
+    pairs = parse_qsl(query_string, keep_blank_values=True)
     if method.upper() == "POST":
-        fields.update(parse_body(body, content_type))
-    return client.parse_result(operation, fields)
+        pairs += parse_body_pairs(body, content_type)
+    return client.parse_result(operation, pairs)
+
+
+def _read_at_most(stream: Any, n: int) -> bytes:
+    """Read until the end or ``n`` bytes, whichever comes first (a read may return less)."""
+    chunks: list[bytes] = []
+    while n > 0:
+        chunk = stream.read(n)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
 
 
 def notify_app(
     client: Transport, on_result: Callable[[AnyResult], None]
 ) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
-    """A WSGI app for URLNotify: 200 once ``on_result`` ran, 400 for unproven data."""
+    """A WSGI app for URLNotify: 200 once ``on_result`` ran, 400 for unproven data.
+
+    A body larger than ``Config.max_callback_bytes`` gets 413 and is not read.
+    """
+    limit = client.config.max_callback_bytes
+
+    def too_large(start_response: StartResponse, what: str) -> Iterable[bytes]:
+        log.warning("rejected notify: %s; max_callback_bytes is %d", what, limit)
+        start_response(
+            "413 Content Too Large", [("Content-Type", "text/plain"), ("Connection", "close")]
+        )
+        return [b"too large\n"]
 
     def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        stream = environ["wsgi.input"]
         try:
             size = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             size = 0
-        body = environ["wsgi.input"].read(size) if size > 0 else b""
+        if size > limit:
+            return too_large(start_response, f"a body of {size} bytes")
+        if size > 0:
+            body = stream.read(size)
+        elif environ.get("wsgi.input_terminated"):
+            # No Content-Length (chunked): one byte past the cap shows that it is over.
+            body = _read_at_most(stream, limit + 1)
+        else:
+            body = b""
         try:
             result = read_callback(
                 client,
@@ -92,6 +137,8 @@ def notify_app(
                 body,
                 environ.get("CONTENT_TYPE", ""),
             )
+        except TooLargeError:
+            return too_large(start_response, "query string and body are too large together")
         except PaygateError as exc:
             log.warning("rejected notify: %s", type(exc).__name__)
             start_response("400 Bad Request", [("Content-Type", "text/plain")])

@@ -16,7 +16,6 @@ contain the key, the ciphertext or the plaintext.
 import codecs
 import hmac
 import os
-import re
 import threading
 from collections.abc import Sequence
 from typing import Final, NoReturn, Protocol, SupportsIndex, runtime_checkable
@@ -54,7 +53,6 @@ FALLBACK_ENCODING: Final = "iso-8859-1"
 #: The values :func:`make_cipher` accepts.
 CIPHER_KINDS: Final = ("aes", "blowfish")
 
-_HEX: Final = re.compile(r"[0-9A-Fa-f]*")
 _BLOWFISH_BLOCK: Final = 8
 _BLOWFISH_KEY_MIN: Final = 4
 _BLOWFISH_KEY_MAX: Final = 56
@@ -70,7 +68,7 @@ def mac_input(fields: Sequence[str | None]) -> str:
 
     A new payment has no PayID yet, so its request MAC input starts with ``*``.
     """
-    return MAC_SEPARATOR.join("" if field is None else field for field in fields)
+    return MAC_SEPARATOR.join(["" if field is None else field for field in fields])
 
 
 def compute_mac(key: Secret, fields: Sequence[str | None]) -> str:
@@ -87,12 +85,18 @@ def verify_mac(key: Secret, fields: Sequence[str | None], received: str) -> bool
     The comparison is :func:`hmac.compare_digest` over the whole value; it does not stop at the
     first differing character. A non-ASCII or non-str ``received`` simply does not match.
     """
-    expected = compute_mac(key, fields).encode("ascii")
+    if not isinstance(key, Secret):
+        raise TypeError("the MAC key must be a Secret")
+    expected = hmac.digest(key.reveal(), mac_input(fields).encode("utf-8"), "sha256")
     if not isinstance(received, str):
         return False
-    # bytes.upper() only touches ASCII letters; anything non-ASCII turns into "?" and can
-    # never match a hex digit. Only the length of `received` influences the timing.
-    candidate = received.encode("ascii", "replace").upper()
+    # The digest's 64 hex digits in any case, and nothing else: bytes.fromhex would also
+    # skip whitespace, which the length rules out. Anything else compares as b"" and
+    # fails. Only the length of `received` influences the timing.
+    try:
+        candidate = bytes.fromhex(received) if len(received) == 2 * len(expected) else b""
+    except ValueError:
+        candidate = b""
     return hmac.compare_digest(expected, candidate)
 
 
@@ -133,12 +137,16 @@ def _check_encoding(name: str | None, what: str) -> None:
 
 
 def _unhex(text: str, what: str) -> bytes:
-    # Checked first: bytes.fromhex would also accept whitespace.
-    if _HEX.fullmatch(text) is None:
-        raise DecryptionError(f"{what} is not hexadecimal")
+    # bytes.fromhex also skips whitespace: exactly two digits per byte rules that out.
     if len(text) % 2:
         raise DecryptionError(f"{what} has an odd number of hex digits")
-    return bytes.fromhex(text)
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raw = None
+    if raw is None or 2 * len(raw) != len(text):
+        raise DecryptionError(f"{what} is not hexadecimal")
+    return raw
 
 
 class _BaseCipher:
@@ -173,7 +181,7 @@ class _BaseCipher:
 
     @staticmethod
     def _check_length(length: int, available: int) -> int:
-        if isinstance(length, bool) or not isinstance(length, int):
+        if type(length) is not int:  # bool is an int subclass, and no length
             raise DecryptionError("Len must be an integer")
         if length < 0:
             raise DecryptionError("Len is negative")
@@ -241,15 +249,21 @@ class BlowfishCipher(_BaseCipher):
         return encrypted.hex().upper(), length
 
     def decrypt(self, data: str, length: int) -> str:
-        if not isinstance(data, str):
+        if type(data) is not str:
             raise DecryptionError("Data must be a string")
         raw = _unhex(data, "Data")
-        if len(raw) % _BLOWFISH_BLOCK:
+        size = len(raw)
+        if size % _BLOWFISH_BLOCK:
             raise DecryptionError(f"Data is not a multiple of {_BLOWFISH_BLOCK} bytes")
-        self._check_length(length, len(raw))
+        if type(length) is not int or not 0 <= length <= size:
+            self._check_length(length, size)  # raises, naming the problem
         with self._lock:
-            plain = self._decryptor.update(raw)
-        return self._decode(plain[:length])
+            plain = self._decryptor.update(raw)[:length]
+        try:
+            return plain.decode(self._encoding)
+        except UnicodeDecodeError:
+            pass  # not chained: the error carries the plaintext bytes
+        return self._decode(plain)
 
 
 class AesCipher(_BaseCipher):

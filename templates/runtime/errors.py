@@ -13,10 +13,12 @@ from .codes import CodeInfo, decode_code
 from .issues import Issue
 
 __all__ = [
+    "ConfigError",
     "DeclinedError",
     "DecryptionError",
     "PaygateError",
     "SignatureError",
+    "TooLargeError",
     "TransportError",
     "ValidationError",
 ]
@@ -47,6 +49,10 @@ class ValidationError(PaygateError, ValueError):
         super().__init__(f"{message_id}: {n} problem{'s' if n != 1 else ''}{lines}")
 
 
+class ConfigError(PaygateError, ValueError):
+    """A Config setting is missing or unsafe; the message names the field and the rule."""
+
+
 class TransportError(PaygateError):
     """Paygate could not be reached, timed out, or answered with an HTTP error."""
 
@@ -63,11 +69,28 @@ class DecryptionError(PaygateError):
     """
 
 
+class TooLargeError(PaygateError):
+    """A callback is larger than ``Config.max_callback_bytes``; answer it with HTTP 413."""
+
+
 class DeclinedError(PaygateError):
-    """Paygate answered, verified, with a Code other than success."""
+    """Paygate answered with a Code other than success.
+
+    ``result`` is the verified, typed result; it is None when Paygate answered in
+    plain text (an error such as an unknown MerchantID), which is never verified
+    and never a success. ``description`` is the Description Paygate sent, also
+    part of the message.
+    """
 
     def __init__(
-        self, message: str, *, code: str, pay_id: str | None = None, result: object = None
+        self,
+        message: str,
+        *,
+        code: str,
+        pay_id: str | None = None,
+        result: object = None,
+        description: str | None = None,
     ) -> None:
         super().__init__(message, code=code, pay_id=pay_id)
         self.result = result
+        self.description = description

@@ -127,6 +127,10 @@ CASES: dict[str, tuple[Edit | None, Edit]] = {
         None,
         lambda d: d["legend"]["character_classes"]["digits"].update(regex="0-8"),
     ),
+    "encryption-changed": (
+        None,
+        lambda d: d["shared"]["encryption"].update(plain=["mid"]),
+    ),
     "erratum-added": (
         None,
         lambda d: d["alipayplus"]["errata"].append(
@@ -357,3 +361,18 @@ def test_rule(rule_id: str, tmp_path: Path) -> None:
     reported = ids_after(tmp_path, setup, edit)
     assert reported, f"{rule_id}: no change reported"
     assert set(reported) == {rule_id}, f"{rule_id}: reported {reported}"
+
+
+def test_removed_mandatory_request_parameter_is_breaking(tmp_path: Path) -> None:
+    # The rule's case above removes an optional row; a mandatory one is reported the
+    # same way, as breaking: every call built against the old spec still sends it.
+    base = tmp_path / "base"
+    shutil.copytree(SPEC, base)
+    old = load_spec(base)
+    order_desc = old.operation("alipayplus.payment").request.parameter("OrderDesc")
+    assert order_desc is not None and order_desc.mandatory
+    docs = read_docs(base)
+    remove(rows(docs, "payment"), lambda r: r.get("key") == "OrderDesc")
+    write_docs(tmp_path / "new", docs)
+    changes = diff_specs(old, load_spec(tmp_path / "new"))
+    assert [(c.id, c.key, c.level) for c in changes] == [("param-removed", "OrderDesc", "breaking")]

@@ -210,7 +210,7 @@ def test_config_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = Config.from_env()
     assert cfg.merchant_id == "M1" and cfg.cipher == "aes"
     assert cfg.base_url == "https://www.computop-paygate.com/"
-    assert cfg.verify_tls and cfg.connect_timeout > 0 and cfg.read_timeout > 0
+    assert not cfg.insecure_skip_tls_verify and cfg.connect_timeout > 0 and cfg.read_timeout > 0
     assert HMAC_KEY not in repr(cfg)
 
 

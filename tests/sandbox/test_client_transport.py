@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from paygate import PaymentResult, Secret, TransportError
+from paygate import DeclinedError, PaymentResult, Secret, TransportError
 from paygate.callbacks import notify_app
 from paygate.client import Client, Config
 from sandbox_support import CIPHER_KEY, HMAC_KEY, MERCHANT_ID, Shop
@@ -169,3 +169,19 @@ def test_no_secret_in_logs_or_errors_of_a_whole_flow(
     for secret in (HMAC_KEY, CIPHER_KEY):
         assert secret not in everything
         assert secret.encode().hex() not in everything.lower()
+
+
+def test_a_decline_says_why(client: Client, payment: PaymentResult, db: Path) -> None:
+    # The sandbox's Description of an over-credit reaches str(DeclinedError), keys never do.
+    client.credit(PayID=payment.PayID, TransID="E2E-1", Amount=300, Currency="EUR")
+    with pytest.raises(DeclinedError) as err:
+        client.credit(PayID=payment.PayID, TransID="E2E-1", Amount=1000, Currency="EUR")
+    text = str(err.value)
+    assert text.startswith("FAILED: 20160004: error; value unknown or not allowed; parameter 0004")
+    assert text.endswith(
+        "Description: Amount: 1000 would credit more than the payment; 700 of 1000 left"
+    )
+    assert err.value.result is not None and not err.value.result.ok
+    for secret in (HMAC_KEY, CIPHER_KEY):
+        assert secret not in text and secret not in repr(err.value)
+    assert [amount for amount, _ in credits(db)] == [300]
