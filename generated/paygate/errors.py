@@ -11,9 +11,13 @@ Messages never contain the HMAC key, the cipher key, or decrypted Data.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .codes import CodeInfo, decode_code
 from .issues import Issue
+
+if TYPE_CHECKING:  # the results module of the package, for the type of a declined result
+    from .results import AnyResult
 
 __all__ = [
     "ConfigError",
@@ -91,9 +95,9 @@ class DeclinedError(PaygateError):
         *,
         code: str,
         pay_id: str | None = None,
-        result: object = None,
+        result: AnyResult | None = None,
         description: str | None = None,
     ) -> None:
         super().__init__(message, code=code, pay_id=pay_id)
-        self.result = result
+        self.result: AnyResult | None = result
         self.description = description

@@ -121,6 +121,12 @@ def _result_renamed(d: Docs) -> None:
     inq(d, "ErrorText")["key"] = "ErrorMessage"
 
 
+def _erratum_removed(d: Docs) -> None:
+    remove(d["alipayplus"]["errata"], lambda e: e["id"] == "ostype-stale-text")
+    os_type = pay(d, "osType")
+    os_type.update(errata=[e for e in os_type["errata"] if e != "ostype-stale-text"])
+
+
 CASES: dict[str, tuple[Edit | None, Edit]] = {
     "base-url-changed": (None, lambda d: d["alipayplus"].update(base_url="https://x.example/")),
     "character-class-changed": (
@@ -142,15 +148,7 @@ CASES: dict[str, tuple[Edit | None, Edit]] = {
             }
         ),
     ),
-    "erratum-removed": (
-        None,
-        lambda d: (
-            remove(d["alipayplus"]["errata"], lambda e: e["id"] == "ostype-stale-text"),
-            pay(d, "osType").update(
-                errata=[e for e in pay(d, "osType")["errata"] if e != "ostype-stale-text"]
-            ),
-        ),
-    ),
+    "erratum-removed": (None, _erratum_removed),
     "erratum-changed": (
         None,
         lambda d: erratum(d, "sdzip-fixed-length").update(decision=text("Another decision.")),

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -155,7 +156,7 @@ ALIPAY_CREDIT = {
 }
 
 
-def validate(project: Path, sets: list[dict[str, object]]) -> subprocess.CompletedProcess[str]:
+def validate(project: Path, sets: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
     path = project / "sets.jsonl"
     path.write_text("".join(json.dumps(s) + "\n" for s in sets), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(project / "out")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import string
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,7 +27,7 @@ HMAC_KEY = "test-hmac-key-4f1c"
 CIPHER_KEY = "test-cipher-key-9a2b"
 MERCHANT = "TestMerchant"
 
-PAYMENT = {
+PAYMENT: dict[str, Any] = {
     "TransID": "TID-1",
     "Amount": 1234,
     "Currency": "EUR",

@@ -96,7 +96,11 @@ def test_str_and_bytes_keys_become_secrets(kind: type, caplog: pytest.LogCapture
     ],
 )
 def test_other_fields_are_checked(over: dict[str, Any], field: str) -> None:
-    settings = {"merchant_id": MERCHANT_ID, "hmac_key": HMAC_KEY, "cipher_key": CIPHER_KEY}
+    settings: dict[str, Any] = {
+        "merchant_id": MERCHANT_ID,
+        "hmac_key": HMAC_KEY,
+        "cipher_key": CIPHER_KEY,
+    }
     settings.update(over)
     with pytest.raises(ConfigError, match=starts(f"Config.{field}: ")):
         Config(**settings)

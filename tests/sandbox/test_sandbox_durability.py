@@ -144,7 +144,7 @@ def test_commits_reach_the_database_file_while_the_sandbox_runs(
                 conn.close()
         except sqlite3.DatabaseError:  # no table yet, or a page caught mid-write
             return False
-        return row == (70,)
+        return bool(row == (70,))
 
     wait_for(in_the_file, 15, "the credit checkpointed into the database file")
 

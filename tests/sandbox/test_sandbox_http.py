@@ -8,6 +8,7 @@ import socket
 from collections.abc import Callable, Iterator
 from http.client import HTTPConnection
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -134,7 +135,7 @@ def _in_chunks() -> Iterator[bytes]:
 def test_a_body_over_the_cap_gets_413_without_a_traceback(
     sandbox: RunningSandbox,
     caplog: pytest.LogCaptureFixture,
-    body: Callable[[], object],
+    body: Callable[[], Any],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     response = http().post(sandbox.url + "credit.aspx", data=body(), headers=FORM, timeout=60)
