@@ -101,7 +101,8 @@ def test_javascript_reads_the_patterns_as_the_validators_do() -> None:
     if found is None:
         pytest.skip("node is not installed")
     verdicts = [bool(m) and not bool(g) for m, g in zip(found[::2], found[1::2], strict=True)]
-    wrong = [(where, text) for (where, text, ok), v in zip(expected, verdicts, strict=True) if v != ok]
+    pairs = zip(expected, verdicts, strict=True)
+    wrong = [(where, text) for (where, text, ok), v in pairs if v != ok]
     assert wrong == []
     assert len(expected) > 50
 
