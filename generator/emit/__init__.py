@@ -3,7 +3,9 @@
 ``python``, ``schema`` and ``docs`` turn the model into files; ``render`` is
 the only module that knows jinja2; ``generate`` renders everything, formats it
 with ruff and writes it all or nothing (or reports a stale tree); ``command``
-holds `paygate generate` and `paygate check`.
+holds `paygate generate` and `paygate check`; ``cache`` keeps what every run
+would compute the same way (compiled templates, ruff's output) in a per-user
+folder.
 
 May import: ``generator.spec``, jinja2, and (``docs``, for the worked examples)
 the package it has just generated.

@@ -30,6 +30,7 @@ import importlib
 import importlib.util
 import json
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -43,6 +44,7 @@ from markupsafe import Markup, escape
 
 from ..spec import texts
 from ..spec.model import Erratum, Heading, Message, Method, Operation, Parameter, Spec, Text
+from . import cache
 from .errors import GenerateError
 from .python import emit_package, fn_name
 from .render import docs_environments, render_in
@@ -377,20 +379,20 @@ def unknown_errata(spec: Spec) -> list[str]:
 
 
 @contextmanager
-def generated_package(spec: Spec, templates: Path) -> Iterator[ModuleType]:
+def generated_package(
+    spec: Spec, templates: Path, rendered: Mapping[str, str] | None = None
+) -> Iterator[ModuleType]:
     """The package this run generates, imported under a private name.
 
     The installed ``paygate`` may be older than the spec (it is rewritten only
     after rendering succeeded), so the example runs the code rendered now from
-    the same spec and templates. The import is removed again afterwards.
+    the same spec and templates (``rendered``, the files the run has rendered,
+    else rendered here). The import is removed again afterwards.
     """
     name = f"_paygate_docs_{spec.digest}"
-    with tempfile.TemporaryDirectory(prefix="paygate-docs-") as tmp:
-        root = Path(tmp)
-        for rel, text in emit_package(spec, templates).items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+    every = emit_package(spec, templates) if rendered is None else rendered
+    files = {rel: text for rel, text in every.items() if rel.startswith("paygate/")}
+    with _package_folder(files) as (root, keep_bytecode):
         init = root / "paygate" / "__init__.py"
         module_spec = importlib.util.spec_from_file_location(
             name, init, submodule_search_locations=[str(init.parent)]
@@ -399,7 +401,7 @@ def generated_package(spec: Spec, templates: Path) -> Iterator[ModuleType]:
         package = importlib.util.module_from_spec(module_spec)
         sys.modules[name] = package
         dont_write = sys.dont_write_bytecode
-        sys.dont_write_bytecode = True
+        sys.dont_write_bytecode = not keep_bytecode
         try:
             try:
                 module_spec.loader.exec_module(package)
@@ -415,6 +417,41 @@ def generated_package(spec: Spec, templates: Path) -> Iterator[ModuleType]:
             sys.dont_write_bytecode = dont_write
             for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
                 del sys.modules[mod]
+
+
+@contextmanager
+def _package_folder(files: Mapping[str, str]) -> Iterator[tuple[Path, bool]]:
+    """A folder holding ``files``, and whether its bytecode may be kept there.
+
+    In the per-user cache (``cache``) the folder is named by a hash of the
+    files, so a run that renders the same package imports it from bytecode
+    compiled by an earlier one; it is filled under another name and renamed
+    when complete. Without a cache: a scratch folder, and no bytecode.
+    """
+    where = cache.subfolder("docs-package")
+    if where is None:
+        with tempfile.TemporaryDirectory(prefix="paygate-docs-") as tmp:
+            _write_tree(Path(tmp), files)
+            yield Path(tmp), False
+        return
+    folder = where / cache.key(*(f"{k}\0{v}" for k, v in sorted(files.items())))[:32]
+    if not folder.is_dir():
+        scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=where))
+        _write_tree(scratch, files)
+        try:
+            scratch.rename(folder)
+        except OSError:  # another run made it first
+            shutil.rmtree(scratch, ignore_errors=True)
+    folder.touch()  # in use: the newest, so the last to be pruned
+    cache.prune_folders(where, keep=8)
+    yield folder, True
+
+
+def _write_tree(root: Path, files: Mapping[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 def _mac_fields(fields: tuple[str | None, ...], params: Mapping[str, str]) -> list[str | None]:
@@ -568,10 +605,14 @@ def legend_formats(spec: Spec) -> list[FormatDoc]:
 
 
 def operation_docs(
-    spec: Spec, templates: Path, labels: Labels, examples: Mapping[str, Any]
+    spec: Spec,
+    templates: Path,
+    labels: Labels,
+    examples: Mapping[str, Any],
+    rendered: Mapping[str, str] | None = None,
 ) -> list[OperationDoc]:
     docs = []
-    with generated_package(spec, templates) as pkg:
+    with generated_package(spec, templates, rendered) as pkg:
         for method in spec.methods:
             for op in method.operations:
                 try:
@@ -599,14 +640,20 @@ def operation_docs(
     return docs
 
 
-def emit_docs(spec: Spec, templates: Path) -> dict[str, str]:
-    """Relative path (under generated/) → text of every docs file."""
+def emit_docs(
+    spec: Spec, templates: Path, rendered: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Relative path (under generated/) → text of every docs file.
+
+    ``rendered``: the package files this run has rendered (``paygate/...``), for
+    the worked examples; rendered again when not given.
+    """
     problems = unknown_errata(spec)
     if problems:
         raise GenerateError("\n".join(problems))
     labels = load_labels(templates)
     examples = load_examples(templates, spec)
-    ops = operation_docs(spec, templates, labels, examples)
+    ops = operation_docs(spec, templates, labels, examples, rendered)
     cited = citations(spec, list(spec.messages()))
     cited_ids = {c.erratum.id for c in cited}
     context: dict[str, Any] = {

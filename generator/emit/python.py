@@ -8,17 +8,16 @@ pyproject.toml, so generated code is byte-stable and passes `ruff format --check
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from importlib.metadata import version
 from pathlib import Path
-
-import iso4217
-import pycountry
 
 from ..spec import texts
 from ..spec.model import Format, Message, Operation, Parameter, Spec, Text
+from . import cache
 from .errors import RenderError
 from .render import render
 
@@ -361,21 +360,44 @@ def char_classes(spec: Spec) -> dict[str, str]:
     }
 
 
-@cache
+@functools.cache
 def iso_codes() -> dict[str, list[str]]:
     """The codes of each ISO list a parameter can be checked against, by its ``check`` name."""
     currencies, countries, _ = iso_data()
     return {"iso4217": [c for c, _ in currencies], "iso3166-alpha2": countries}
 
 
-@cache
+@functools.cache
 def iso_data() -> tuple[list[tuple[str, int | None]], list[str], str]:
+    """ISO 4217 currencies (code, minor units) and ISO 3166 alpha-2 countries, and their source.
+
+    Read from the pinned libraries, and kept in the per-user cache under their
+    versions: importing them takes longer than the rest of loading the spec.
+    """
+    source = f"iso4217 {version('iso4217')}, pycountry {version('pycountry')}"
+    entry = cache.key("iso", source)
+    kept = cache.load_texts("iso", entry)
+    if kept is not None and set(kept) == {"currencies", "countries"}:
+        currencies = [(c, None if u == "" else int(u)) for c, _, u in _pairs(kept["currencies"])]
+        return currencies, kept["countries"].split(), source
+    import iso4217
+    import pycountry
+
     currencies = sorted((c.code, c.exponent) for c in iso4217.Currency)
     countries = sorted(c.alpha_2 for c in pycountry.countries)
-    from importlib.metadata import version
-
-    source = f"iso4217 {version('iso4217')}, pycountry {version('pycountry')}"
+    cache.store_texts(
+        "iso",
+        entry,
+        {
+            "currencies": " ".join(f"{c}:{'' if u is None else u}" for c, u in currencies),
+            "countries": " ".join(countries),
+        },
+    )
     return currencies, countries, source
+
+
+def _pairs(text: str) -> list[tuple[str, str, str]]:
+    return [item.partition(":") for item in text.split()]
 
 
 def operation_views(spec: Spec) -> list[dict[str, object]]:
