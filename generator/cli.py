@@ -11,6 +11,7 @@ Exit codes: 0 success, 1 findings (stale output, lint errors, failed sets),
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, MutableMapping
 
 import click
 
@@ -27,22 +28,34 @@ COMMANDS = {
 }
 
 
-class _Rooms(click.Group):
-    """A group whose commands are imported from their rooms on first use."""
+class _Rooms(MutableMapping[str, click.Command]):
+    """The commands by name, each imported from its room on first use."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        where = COMMANDS.get(cmd_name)
-        if where is None:
-            return None
-        command = getattr(importlib.import_module(where[0]), where[1])
-        assert isinstance(command, click.Command) and command.name == cmd_name
-        return command
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, attribute = COMMANDS[name]
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command) and command.name == name
+            self._loaded[name] = command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("the commands of paygate are fixed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(COMMANDS), **self._loaded})
+
+    def __len__(self) -> int:
+        return len({*COMMANDS, *self._loaded})
 
 
-@click.group(cls=_Rooms, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(commands=_Rooms(), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="paygate")
 def main() -> None:
     """Spec-driven client generator for Computop Paygate's Alipay+ API."""

@@ -48,9 +48,7 @@ def test_cold_and_warm_cache_write_what_no_cache_writes(project: Path, tmp_path:
     assert generate(project, cache) == without
 
 
-def test_an_edited_template_is_never_served_from_the_cache(
-    project: Path, tmp_path: Path
-) -> None:
+def test_an_edited_template_is_never_served_from_the_cache(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     generate(project, cache)  # warm
     template = project / "templates" / "python" / "validators.py.j2"
