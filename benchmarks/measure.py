@@ -9,6 +9,7 @@ show the spread.
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 import os
 import platform
@@ -17,8 +18,10 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import timeit
+import tracemalloc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,9 +39,19 @@ class Settings:
     warmup: float = 0.1  # seconds of calls before timing (caches, branch predictors, lazy imports)
     process_runs: int = 7  # runs of a whole process (import time, `paygate generate`)
     slow_runs: int = 3  # runs of a slow in-process step (generation of the scaled specs)
+    mypyc: bool = True  # also time a mypyc-compiled copy of the validators (if mypyc builds)
+    # paygate validate on JSON Lines files of these sizes: two, to show how memory grows
+    validate_sets: tuple[int, ...] = (10_000, 100_000)
 
 
-QUICK = Settings(repeats=3, min_time=0.02, warmup=0.01, process_runs=3, slow_runs=1)
+QUICK = Settings(
+    repeats=3,
+    min_time=0.02,
+    warmup=0.01,
+    process_runs=3,
+    slow_runs=1,
+    validate_sets=(5_000, 20_000),
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,52 @@ def time_once(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
         fn()
         took.append(time.perf_counter() - start)
     return min(took), took
+
+
+def peak_allocation(fn: Callable[[], object]) -> int:
+    """Bytes of Python memory one call of ``fn`` has allocated at its peak (tracemalloc).
+
+    Measured apart from the timing (tracemalloc slows every allocation down), after a
+    call that warms caches and lazy imports up.
+    """
+    fn()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - before
+
+
+def run_process(
+    command: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> tuple[Clock, subprocess.CompletedProcess[str]]:
+    """Run a command to its end: its wall and CPU time, and what it printed.
+
+    ``os.wait4`` gives the CPU time of this one child (and of what it waited for,
+    such as ruff under `paygate generate`), where RUSAGE_CHILDREN would add up all
+    children. (Its peak RSS is no use: Linux carries a parent's peak over into a
+    forked child; peak.py measures that instead.)
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(command), stdout=out, stderr=err, env=env, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(
+            list(command),
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
+    return Clock(wall, usage.ru_utime + usage.ru_stime), done
 
 
 @dataclass(frozen=True)

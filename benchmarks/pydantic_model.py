@@ -11,9 +11,8 @@ declarative form):
 - the character classes are the regexes of the schema, with ``$`` instead of
   ``(?![\\s\\S])`` because pydantic's Rust regex engine has no look-ahead (its
   ``$`` already means "end of text", without Python's final-newline leeway);
-- OrderDesc's forbidden characters ``# & % +`` are folded into its pattern,
-  so pydantic reports one error where the generated validator reports two
-  (charset and forbidden) for a value that breaks both;
+- OrderDesc's forbidden characters ``# & % +`` are folded into its pattern
+  (one error for a forbidden character, as the generated validator reports);
 - the ISO 4217 and ISO 3166 lists are the ones frozen into ``paygate._iso``;
 - strings only (``strict=True``), unknown keys are errors (``extra='forbid'``);
   an optional key is absent or a string: its default (None) is not validated,

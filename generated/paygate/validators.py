@@ -7,7 +7,16 @@ Each validator returns every problem it finds (an empty list means valid):
 requests are strict (unknown keys are errors); results are lenient as the
 vendor asks (extra keys are kept, keys match case-insensitively, order is
 ignored). The code is flat on purpose: one branch per constraint, regexes
-compiled once at import.
+compiled once at import. Where one problem implies another, only the more
+specific is reported: a forbidden character the character class refuses too
+is a forbidden character (not also a charset problem); a code of the wrong
+length or characters is not also reported as missing from its ISO list.
+
+Each validator first asks a fast path (``_valid_...``) whether the set breaks
+no rule at all: the same rules, decided without building any Issue, with
+C-level string methods where they are exact (``isascii()`` with
+``isdigit()`` for n, ...) and one check per character class over its values
+joined. Only a set it does not pass is checked rule by rule.
 """
 
 from __future__ import annotations
@@ -128,6 +137,176 @@ _FOLDED_ALIPAYPLUS_PAYMENT_REQUEST: Final = {
 }
 
 
+def _valid_alipayplus_payment_request(params: Mapping[str, object], with_mac: bool) -> bool:
+    """True when ``validate_alipayplus_payment_request`` finds no problem; decided without building any Issue.
+
+    An absent optional key reads as "", which passes every check here;
+    counting the keys then refuses an empty value and an unknown key alike.
+    """
+    get = params.get
+    try:
+        v_MerchantID = params["MerchantID"]
+        v_TransID = params["TransID"]
+        v_Amount = params["Amount"]
+        v_Currency = params["Currency"]
+        v_MAC = params["MAC"] if with_mac else get("MAC", "")
+        v_OrderDesc = params["OrderDesc"]
+        v_URLSuccess = params["URLSuccess"]
+        v_URLFailure = params["URLFailure"]
+        v_URLNotify = params["URLNotify"]
+        v_FxCurrency = params["FxCurrency"]
+    except KeyError:
+        return False
+    v_RefNr = get("RefNr", "")
+    v_CountryCode = get("CountryCode", "")
+    v_Response = get("Response", "")
+    v_UserData = get("UserData", "")
+    v_ReqId = get("ReqId", "")
+    v_CustomerID = get("CustomerID", "")
+    v_terminalType = get("terminalType", "")
+    v_osType = get("osType", "")
+    v_sdFirstName = get("sdFirstName", "")
+    v_sdLastName = get("sdLastName", "")
+    v_sdcountryCode = get("sdcountryCode", "")
+    v_sdState = get("sdState", "")
+    v_sdCity = get("sdCity", "")
+    v_sdStreet = get("sdStreet", "")
+    v_sdStreet2 = get("sdStreet2", "")
+    v_sdZip = get("sdZip", "")
+    v_Plain = get("Plain", "")
+    v_Custom = get("Custom", "")
+    if (
+        type(v_MerchantID) is not str
+        or len(v_MerchantID) > 30
+        or type(v_TransID) is not str
+        or len(v_TransID) > 64
+        or type(v_RefNr) is not str
+        or len(v_RefNr) > 30
+        or type(v_Amount) is not str
+        or len(v_Amount) > 10
+        or type(v_Currency) is not str
+        or (v_Currency not in CURRENCIES)
+        or type(v_CountryCode) is not str
+        or (v_CountryCode and v_CountryCode not in COUNTRIES)
+        or type(v_MAC) is not str
+        or (v_MAC and len(v_MAC) != 64)
+        or type(v_OrderDesc) is not str
+        or len(v_OrderDesc) > 768
+        or "#" in v_OrderDesc
+        or "%" in v_OrderDesc
+        or "+" in v_OrderDesc
+        or type(v_URLSuccess) is not str
+        or len(v_URLSuccess) > 256
+        or type(v_URLFailure) is not str
+        or len(v_URLFailure) > 256
+        or type(v_Response) is not str
+        or v_Response not in ("encrypt", "")
+        or type(v_URLNotify) is not str
+        or len(v_URLNotify) > 256
+        or type(v_UserData) is not str
+        or len(v_UserData) > 1024
+        or type(v_ReqId) is not str
+        or len(v_ReqId) > 32
+        or type(v_CustomerID) is not str
+        or len(v_CustomerID) > 64
+        or type(v_terminalType) is not str
+        or v_terminalType not in ("WEB", "WAP", "APP", "MINI_APP", "")
+        or type(v_osType) is not str
+        or v_osType not in ("IOS", "ANDROID", "")
+        or type(v_FxCurrency) is not str
+        or (v_FxCurrency not in CURRENCIES)
+        or type(v_sdFirstName) is not str
+        or len(v_sdFirstName) > 128
+        or type(v_sdLastName) is not str
+        or len(v_sdLastName) > 128
+        or type(v_sdcountryCode) is not str
+        or (v_sdcountryCode and v_sdcountryCode not in COUNTRIES)
+        or type(v_sdState) is not str
+        or len(v_sdState) > 8
+        or type(v_sdCity) is not str
+        or len(v_sdCity) > 32
+        or type(v_sdStreet) is not str
+        or len(v_sdStreet) > 254
+        or type(v_sdStreet2) is not str
+        or len(v_sdStreet2) > 256
+        or type(v_sdZip) is not str
+        or len(v_sdZip) > 32
+        or type(v_Plain) is not str
+        or len(v_Plain) > 50
+        or type(v_Custom) is not str
+        or len(v_Custom) > 1024
+    ):
+        return False
+    t = " ".join(
+        (
+            v_MerchantID,
+            v_TransID,
+            v_RefNr,
+            v_OrderDesc,
+            v_URLSuccess,
+            v_URLFailure,
+            v_URLNotify,
+            v_UserData,
+            v_ReqId,
+            v_CustomerID,
+            v_sdFirstName,
+            v_sdLastName,
+            v_sdState,
+            v_sdCity,
+            v_sdStreet,
+            v_sdStreet2,
+            v_sdZip,
+            v_Plain,
+            v_Custom,
+        )
+    )
+    if not (t.isprintable() and "&" not in t) and _CHARS_ANS(t) is None:
+        return False
+    t = v_Amount
+    if not (t.isascii() and (t.isdigit() or not t)):
+        return False
+    t = v_MAC
+    if not (t.isascii() and (t.isalnum() or not t)):
+        return False
+    if len(params) != 28 - (
+        v_MerchantID,
+        v_TransID,
+        v_RefNr,
+        v_Amount,
+        v_Currency,
+        v_CountryCode,
+        v_MAC,
+        v_OrderDesc,
+        v_URLSuccess,
+        v_URLFailure,
+        v_Response,
+        v_URLNotify,
+        v_UserData,
+        v_ReqId,
+        v_CustomerID,
+        v_terminalType,
+        v_osType,
+        v_FxCurrency,
+        v_sdFirstName,
+        v_sdLastName,
+        v_sdcountryCode,
+        v_sdState,
+        v_sdCity,
+        v_sdStreet,
+        v_sdStreet2,
+        v_sdZip,
+        v_Plain,
+        v_Custom,
+    ).count(""):
+        return False
+    if get("terminalType") in ("WAP", "APP", "MINI_APP") and "osType" not in params:
+        return False
+    present = ("sdFirstName" in params) + ("sdLastName" in params) + ("sdcountryCode" in params)
+    if 0 < present < 3:
+        return False
+    return True
+
+
 def validate_alipayplus_payment_request(
     params: Mapping[str, object], *, with_mac: bool = True
 ) -> list[Issue]:
@@ -139,6 +318,13 @@ def validate_alipayplus_payment_request(
     With ``with_mac=False`` a missing MAC is not reported (builders validate
     before the runtime computes it).
     """
+    if _valid_alipayplus_payment_request(params, with_mac):
+        return []
+    return _issues_alipayplus_payment_request(params, with_mac)
+
+
+def _issues_alipayplus_payment_request(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
+    """Every problem of ``params``, rule by rule: what ``validate_alipayplus_payment_request`` reports."""
     out: list[Issue] = []
     get = params.get
     # MerchantID
@@ -205,11 +391,13 @@ def validate_alipayplus_payment_request(
     elif type(v) is not str:
         out.append(Issue("Currency", "type", v, "a string", "eine Zeichenkette"))
     else:
+        found = len(out)
         if len(v) != 3:
             out.append(Issue("Currency", "length", v, "exactly 3 characters", "genau 3 Zeichen"))
         if _CHARS_A(v) is None:
             out.append(Issue("Currency", "charset", v, *_CHARS_A_ALLOWED))
-        if v not in CURRENCIES:
+        # every code has the right length and characters: report the list only if they are right
+        if len(out) == found and v not in CURRENCIES:
             out.append(
                 Issue(
                     "Currency",
@@ -227,11 +415,13 @@ def validate_alipayplus_payment_request(
     elif type(v) is not str:
         out.append(Issue("CountryCode", "type", v, "a string", "eine Zeichenkette"))
     else:
+        found = len(out)
         if not 0 < len(v) <= 2:
             out.append(Issue("CountryCode", "length", v, "1 to 2 characters", "1 bis 2 Zeichen"))
         if _CHARS_ANS(v) is None:
             out.append(Issue("CountryCode", "charset", v, *_CHARS_ANS_ALLOWED))
-        if v not in COUNTRIES:
+        # every code has the right length and characters: report the list only if they are right
+        if len(out) == found and v not in COUNTRIES:
             out.append(
                 Issue(
                     "CountryCode",
@@ -267,7 +457,8 @@ def validate_alipayplus_payment_request(
     else:
         if not 0 < len(v) <= 768:
             out.append(Issue("OrderDesc", "length", v, "1 to 768 characters", "1 bis 768 Zeichen"))
-        if _CHARS_ANS(v) is None:
+        # & alone: reported as forbidden below
+        if _CHARS_ANS(v) is None and _CHARS_ANS(v.replace("&", "")) is None:
             out.append(Issue("OrderDesc", "charset", v, *_CHARS_ANS_ALLOWED))
         if "#" in v or "&" in v or "%" in v or "+" in v:
             out.append(
@@ -398,11 +589,13 @@ def validate_alipayplus_payment_request(
     elif type(v) is not str:
         out.append(Issue("FxCurrency", "type", v, "a string", "eine Zeichenkette"))
     else:
+        found = len(out)
         if len(v) != 3:
             out.append(Issue("FxCurrency", "length", v, "exactly 3 characters", "genau 3 Zeichen"))
         if _CHARS_A(v) is None:
             out.append(Issue("FxCurrency", "charset", v, *_CHARS_A_ALLOWED))
-        if v not in CURRENCIES:
+        # every code has the right length and characters: report the list only if they are right
+        if len(out) == found and v not in CURRENCIES:
             out.append(
                 Issue(
                     "FxCurrency",
@@ -446,11 +639,13 @@ def validate_alipayplus_payment_request(
     elif type(v) is not str:
         out.append(Issue("sdcountryCode", "type", v, "a string", "eine Zeichenkette"))
     else:
+        found = len(out)
         if not 0 < len(v) <= 2:
             out.append(Issue("sdcountryCode", "length", v, "1 to 2 characters", "1 bis 2 Zeichen"))
         if _CHARS_ANS(v) is None:
             out.append(Issue("sdcountryCode", "charset", v, *_CHARS_ANS_ALLOWED))
-        if v not in COUNTRIES:
+        # every code has the right length and characters: report the list only if they are right
+        if len(out) == found and v not in COUNTRIES:
             out.append(
                 Issue(
                     "sdcountryCode",
@@ -633,6 +828,77 @@ _KEYS_ALIPAYPLUS_PAYMENT_RESULT: Final = frozenset(
 )
 
 
+def _valid_alipayplus_payment_result(params: Mapping[str, object], with_mac: bool) -> bool:
+    """True when ``validate_alipayplus_payment_result`` finds no problem; decided without building any Issue.
+
+    An absent optional key reads as "", which passes every check here;
+    a key sent with an empty value is refused by name.
+    """
+    get = params.get
+    try:
+        v_mid = params["mid"]
+        v_PayID = params["payid"]
+        v_XID = params["xid"]
+        v_TransID = params["transid"]
+        v_Status = params["status"]
+        v_Description = params["description"]
+        v_Code = params["code"]
+        v_MAC = params["mac"] if with_mac else get("mac", "")
+    except KeyError:
+        return False
+    v_RefNr = get("refnr", "")
+    v_UserData = get("userdata", "")
+    v_Plain = get("plain", "")
+    v_Custom = get("custom", "")
+    if (
+        type(v_mid) is not str
+        or not v_mid
+        or len(v_mid) > 30
+        or type(v_PayID) is not str
+        or not v_PayID
+        or (len(v_PayID) != 32)
+        or type(v_XID) is not str
+        or not v_XID
+        or (len(v_XID) != 32)
+        or type(v_TransID) is not str
+        or not v_TransID
+        or len(v_TransID) > 64
+        or type(v_RefNr) is not str
+        or (not v_RefNr and "refnr" in params)
+        or len(v_RefNr) > 30
+        or type(v_Status) is not str
+        or not v_Status
+        or v_Status not in ("OK", "AUTHORIZE_REQUEST", "FAILED")
+        or type(v_Description) is not str
+        or not v_Description
+        or len(v_Description) > 1024
+        or type(v_Code) is not str
+        or not v_Code
+        or (len(v_Code) != 8)
+        or (_PATTERN_1(v_Code) is None)
+        or type(v_MAC) is not str
+        or (not v_MAC and (with_mac or "mac" in params))
+        or (v_MAC and len(v_MAC) != 64)
+        or type(v_UserData) is not str
+        or (not v_UserData and "userdata" in params)
+        or len(v_UserData) > 1024
+        or type(v_Plain) is not str
+        or (not v_Plain and "plain" in params)
+        or len(v_Plain) > 50
+        or type(v_Custom) is not str
+        or (not v_Custom and "custom" in params)
+        or len(v_Custom) > 1024
+    ):
+        return False
+    t = " ".join((v_mid, v_TransID, v_RefNr, v_Description, v_UserData, v_Plain, v_Custom))
+    if not (t.isprintable() and "&" not in t) and _CHARS_ANS(t) is None:
+        return False
+    t = "0".join((v_PayID, v_XID, v_MAC))
+    if not (t.isascii() and (t.isalnum() or not t)):
+        return False
+    return True
+
+
 def validate_alipayplus_payment_result(
     params: Mapping[str, object], *, with_mac: bool = True
 ) -> list[Issue]:
@@ -652,6 +918,13 @@ def validate_alipayplus_payment_result(
 
 def _check_alipayplus_payment_result(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
     """The checks of ``validate_alipayplus_payment_result`` on keys already folded to lower case."""
+    if _valid_alipayplus_payment_result(params, with_mac):
+        return []
+    return _issues_alipayplus_payment_result(params, with_mac)
+
+
+def _issues_alipayplus_payment_result(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
+    """Every problem of ``params``, rule by rule: what ``validate_alipayplus_payment_result`` reports."""
     out: list[Issue] = []
     get = params.get
     # mid
@@ -844,6 +1117,70 @@ _FOLDED_ALIPAYPLUS_REVERSE_REQUEST: Final = {
 }
 
 
+def _valid_alipayplus_reverse_request(params: Mapping[str, object], with_mac: bool) -> bool:
+    """True when ``validate_alipayplus_reverse_request`` finds no problem; decided without building any Issue.
+
+    An absent optional key reads as "", which passes every check here;
+    counting the keys then refuses an empty value and an unknown key alike.
+    """
+    get = params.get
+    try:
+        v_MerchantID = params["MerchantID"]
+        v_PayID = params["PayID"]
+        v_TransID = params["TransID"]
+        v_Amount = params["Amount"]
+        v_Currency = params["Currency"]
+        v_MAC = params["MAC"] if with_mac else get("MAC", "")
+    except KeyError:
+        return False
+    v_RefNr = get("RefNr", "")
+    v_UserData = get("UserData", "")
+    v_ReqId = get("ReqId", "")
+    if (
+        type(v_MerchantID) is not str
+        or len(v_MerchantID) > 30
+        or type(v_PayID) is not str
+        or (len(v_PayID) != 32)
+        or type(v_TransID) is not str
+        or len(v_TransID) > 64
+        or type(v_RefNr) is not str
+        or len(v_RefNr) > 30
+        or type(v_Amount) is not str
+        or len(v_Amount) > 10
+        or type(v_Currency) is not str
+        or (v_Currency not in CURRENCIES)
+        or type(v_MAC) is not str
+        or (v_MAC and len(v_MAC) != 64)
+        or type(v_UserData) is not str
+        or len(v_UserData) > 1024
+        or type(v_ReqId) is not str
+        or len(v_ReqId) > 32
+    ):
+        return False
+    t = " ".join((v_MerchantID, v_TransID, v_RefNr, v_UserData, v_ReqId))
+    if not (t.isprintable() and "&" not in t) and _CHARS_ANS(t) is None:
+        return False
+    t = "0".join((v_PayID, v_MAC))
+    if not (t.isascii() and (t.isalnum() or not t)):
+        return False
+    t = v_Amount
+    if not (t.isascii() and (t.isdigit() or not t)):
+        return False
+    if len(params) != 9 - (
+        v_MerchantID,
+        v_PayID,
+        v_TransID,
+        v_RefNr,
+        v_Amount,
+        v_Currency,
+        v_MAC,
+        v_UserData,
+        v_ReqId,
+    ).count(""):
+        return False
+    return True
+
+
 def validate_alipayplus_reverse_request(
     params: Mapping[str, object], *, with_mac: bool = True
 ) -> list[Issue]:
@@ -855,6 +1192,13 @@ def validate_alipayplus_reverse_request(
     With ``with_mac=False`` a missing MAC is not reported (builders validate
     before the runtime computes it).
     """
+    if _valid_alipayplus_reverse_request(params, with_mac):
+        return []
+    return _issues_alipayplus_reverse_request(params, with_mac)
+
+
+def _issues_alipayplus_reverse_request(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
+    """Every problem of ``params``, rule by rule: what ``validate_alipayplus_reverse_request`` reports."""
     out: list[Issue] = []
     get = params.get
     # MerchantID
@@ -935,11 +1279,13 @@ def validate_alipayplus_reverse_request(
     elif type(v) is not str:
         out.append(Issue("Currency", "type", v, "a string", "eine Zeichenkette"))
     else:
+        found = len(out)
         if len(v) != 3:
             out.append(Issue("Currency", "length", v, "exactly 3 characters", "genau 3 Zeichen"))
         if _CHARS_A(v) is None:
             out.append(Issue("Currency", "charset", v, *_CHARS_A_ALLOWED))
-        if v not in CURRENCIES:
+        # every code has the right length and characters: report the list only if they are right
+        if len(out) == found and v not in CURRENCIES:
             out.append(
                 Issue(
                     "Currency",
@@ -1030,6 +1376,69 @@ _KEYS_ALIPAYPLUS_REVERSE_RESULT: Final = frozenset(
 )
 
 
+def _valid_alipayplus_reverse_result(params: Mapping[str, object], with_mac: bool) -> bool:
+    """True when ``validate_alipayplus_reverse_result`` finds no problem; decided without building any Issue.
+
+    An absent optional key reads as "", which passes every check here;
+    a key sent with an empty value is refused by name.
+    """
+    get = params.get
+    try:
+        v_mid = params["mid"]
+        v_PayID = params["payid"]
+        v_XID = params["xid"]
+        v_TransID = params["transid"]
+        v_Status = params["status"]
+        v_Description = params["description"]
+        v_Code = params["code"]
+    except KeyError:
+        return False
+    v_UserData = get("userdata", "")
+    v_RefNr = get("refnr", "")
+    v_ErrorText = get("errortext", "")
+    if (
+        type(v_mid) is not str
+        or not v_mid
+        or len(v_mid) > 30
+        or type(v_PayID) is not str
+        or not v_PayID
+        or (len(v_PayID) != 32)
+        or type(v_XID) is not str
+        or not v_XID
+        or (len(v_XID) != 32)
+        or type(v_TransID) is not str
+        or not v_TransID
+        or len(v_TransID) > 64
+        or type(v_Status) is not str
+        or not v_Status
+        or v_Status not in ("OK", "FAILED")
+        or type(v_Description) is not str
+        or not v_Description
+        or len(v_Description) > 1024
+        or type(v_Code) is not str
+        or not v_Code
+        or (len(v_Code) != 8)
+        or (_PATTERN_1(v_Code) is None)
+        or type(v_UserData) is not str
+        or (not v_UserData and "userdata" in params)
+        or len(v_UserData) > 1024
+        or type(v_RefNr) is not str
+        or (not v_RefNr and "refnr" in params)
+        or len(v_RefNr) > 30
+        or type(v_ErrorText) is not str
+        or (not v_ErrorText and "errortext" in params)
+        or len(v_ErrorText) > 48
+    ):
+        return False
+    t = " ".join((v_mid, v_TransID, v_Description, v_UserData, v_RefNr, v_ErrorText))
+    if not (t.isprintable() and "&" not in t) and _CHARS_ANS(t) is None:
+        return False
+    t = "0".join((v_PayID, v_XID))
+    if not (t.isascii() and (t.isalnum() or not t)):
+        return False
+    return True
+
+
 def validate_alipayplus_reverse_result(
     params: Mapping[str, object], *, with_mac: bool = True
 ) -> list[Issue]:
@@ -1048,6 +1457,13 @@ def validate_alipayplus_reverse_result(
 
 def _check_alipayplus_reverse_result(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
     """The checks of ``validate_alipayplus_reverse_result`` on keys already folded to lower case."""
+    if _valid_alipayplus_reverse_result(params, with_mac):
+        return []
+    return _issues_alipayplus_reverse_result(params, with_mac)
+
+
+def _issues_alipayplus_reverse_result(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
+    """Every problem of ``params``, rule by rule: what ``validate_alipayplus_reverse_result`` reports."""
     out: list[Issue] = []
     get = params.get
     # mid
@@ -1218,6 +1634,74 @@ _FOLDED_ALIPAYPLUS_CREDIT_REQUEST: Final = {
 }
 
 
+def _valid_alipayplus_credit_request(params: Mapping[str, object], with_mac: bool) -> bool:
+    """True when ``validate_alipayplus_credit_request`` finds no problem; decided without building any Issue.
+
+    An absent optional key reads as "", which passes every check here;
+    counting the keys then refuses an empty value and an unknown key alike.
+    """
+    get = params.get
+    try:
+        v_MerchantID = params["MerchantID"]
+        v_PayID = params["PayID"]
+        v_TransID = params["TransID"]
+        v_Amount = params["Amount"]
+        v_Currency = params["Currency"]
+        v_MAC = params["MAC"] if with_mac else get("MAC", "")
+    except KeyError:
+        return False
+    v_RefNr = get("RefNr", "")
+    v_Reason = get("Reason", "")
+    v_UserData = get("UserData", "")
+    v_ReqId = get("ReqId", "")
+    if (
+        type(v_MerchantID) is not str
+        or len(v_MerchantID) > 30
+        or type(v_PayID) is not str
+        or (len(v_PayID) != 32)
+        or type(v_TransID) is not str
+        or len(v_TransID) > 64
+        or type(v_RefNr) is not str
+        or len(v_RefNr) > 30
+        or type(v_Amount) is not str
+        or len(v_Amount) > 10
+        or type(v_Currency) is not str
+        or (v_Currency not in CURRENCIES)
+        or type(v_Reason) is not str
+        or len(v_Reason) > 256
+        or type(v_MAC) is not str
+        or (v_MAC and len(v_MAC) != 64)
+        or type(v_UserData) is not str
+        or len(v_UserData) > 1024
+        or type(v_ReqId) is not str
+        or len(v_ReqId) > 32
+    ):
+        return False
+    t = " ".join((v_MerchantID, v_TransID, v_RefNr, v_Reason, v_UserData, v_ReqId))
+    if not (t.isprintable() and "&" not in t) and _CHARS_ANS(t) is None:
+        return False
+    t = "0".join((v_PayID, v_MAC))
+    if not (t.isascii() and (t.isalnum() or not t)):
+        return False
+    t = v_Amount
+    if not (t.isascii() and (t.isdigit() or not t)):
+        return False
+    if len(params) != 10 - (
+        v_MerchantID,
+        v_PayID,
+        v_TransID,
+        v_RefNr,
+        v_Amount,
+        v_Currency,
+        v_Reason,
+        v_MAC,
+        v_UserData,
+        v_ReqId,
+    ).count(""):
+        return False
+    return True
+
+
 def validate_alipayplus_credit_request(
     params: Mapping[str, object], *, with_mac: bool = True
 ) -> list[Issue]:
@@ -1229,6 +1713,13 @@ def validate_alipayplus_credit_request(
     With ``with_mac=False`` a missing MAC is not reported (builders validate
     before the runtime computes it).
     """
+    if _valid_alipayplus_credit_request(params, with_mac):
+        return []
+    return _issues_alipayplus_credit_request(params, with_mac)
+
+
+def _issues_alipayplus_credit_request(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
+    """Every problem of ``params``, rule by rule: what ``validate_alipayplus_credit_request`` reports."""
     out: list[Issue] = []
     get = params.get
     # MerchantID
@@ -1309,11 +1800,13 @@ def validate_alipayplus_credit_request(
     elif type(v) is not str:
         out.append(Issue("Currency", "type", v, "a string", "eine Zeichenkette"))
     else:
+        found = len(out)
         if len(v) != 3:
             out.append(Issue("Currency", "length", v, "exactly 3 characters", "genau 3 Zeichen"))
         if _CHARS_A(v) is None:
             out.append(Issue("Currency", "charset", v, *_CHARS_A_ALLOWED))
-        if v not in CURRENCIES:
+        # every code has the right length and characters: report the list only if they are right
+        if len(out) == found and v not in CURRENCIES:
             out.append(
                 Issue(
                     "Currency",
@@ -1416,6 +1909,69 @@ _KEYS_ALIPAYPLUS_CREDIT_RESULT: Final = frozenset(
 )
 
 
+def _valid_alipayplus_credit_result(params: Mapping[str, object], with_mac: bool) -> bool:
+    """True when ``validate_alipayplus_credit_result`` finds no problem; decided without building any Issue.
+
+    An absent optional key reads as "", which passes every check here;
+    a key sent with an empty value is refused by name.
+    """
+    get = params.get
+    try:
+        v_mid = params["mid"]
+        v_PayID = params["payid"]
+        v_XID = params["xid"]
+        v_TransID = params["transid"]
+        v_Status = params["status"]
+        v_Description = params["description"]
+        v_Code = params["code"]
+    except KeyError:
+        return False
+    v_UserData = get("userdata", "")
+    v_RefNr = get("refnr", "")
+    v_ErrorText = get("errortext", "")
+    if (
+        type(v_mid) is not str
+        or not v_mid
+        or len(v_mid) > 30
+        or type(v_PayID) is not str
+        or not v_PayID
+        or (len(v_PayID) != 32)
+        or type(v_XID) is not str
+        or not v_XID
+        or (len(v_XID) != 32)
+        or type(v_TransID) is not str
+        or not v_TransID
+        or len(v_TransID) > 64
+        or type(v_Status) is not str
+        or not v_Status
+        or v_Status not in ("OK", "FAILED")
+        or type(v_Description) is not str
+        or not v_Description
+        or len(v_Description) > 1024
+        or type(v_Code) is not str
+        or not v_Code
+        or (len(v_Code) != 8)
+        or (_PATTERN_1(v_Code) is None)
+        or type(v_UserData) is not str
+        or (not v_UserData and "userdata" in params)
+        or len(v_UserData) > 1024
+        or type(v_RefNr) is not str
+        or (not v_RefNr and "refnr" in params)
+        or len(v_RefNr) > 30
+        or type(v_ErrorText) is not str
+        or (not v_ErrorText and "errortext" in params)
+        or len(v_ErrorText) > 48
+    ):
+        return False
+    t = " ".join((v_mid, v_TransID, v_Description, v_UserData, v_RefNr, v_ErrorText))
+    if not (t.isprintable() and "&" not in t) and _CHARS_ANS(t) is None:
+        return False
+    t = "0".join((v_PayID, v_XID))
+    if not (t.isascii() and (t.isalnum() or not t)):
+        return False
+    return True
+
+
 def validate_alipayplus_credit_result(
     params: Mapping[str, object], *, with_mac: bool = True
 ) -> list[Issue]:
@@ -1432,6 +1988,13 @@ def validate_alipayplus_credit_result(
 
 def _check_alipayplus_credit_result(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
     """The checks of ``validate_alipayplus_credit_result`` on keys already folded to lower case."""
+    if _valid_alipayplus_credit_result(params, with_mac):
+        return []
+    return _issues_alipayplus_credit_result(params, with_mac)
+
+
+def _issues_alipayplus_credit_result(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
+    """Every problem of ``params``, rule by rule: what ``validate_alipayplus_credit_result`` reports."""
     out: list[Issue] = []
     get = params.get
     # mid
@@ -1582,6 +2145,43 @@ _FOLDED_ALIPAYPLUS_INQUIRE_REQUEST: Final = {
 }
 
 
+def _valid_alipayplus_inquire_request(params: Mapping[str, object], with_mac: bool) -> bool:
+    """True when ``validate_alipayplus_inquire_request`` finds no problem; decided without building any Issue.
+
+    An absent optional key reads as "", which passes every check here;
+    counting the keys then refuses an empty value and an unknown key alike.
+    """
+    get = params.get
+    try:
+        v_MerchantID = params["MerchantID"]
+        v_PayID = params["PayID"]
+        v_MAC = params["MAC"] if with_mac else get("MAC", "")
+    except KeyError:
+        return False
+    if (
+        type(v_MerchantID) is not str
+        or len(v_MerchantID) > 30
+        or type(v_PayID) is not str
+        or (len(v_PayID) != 32)
+        or type(v_MAC) is not str
+        or (v_MAC and len(v_MAC) != 64)
+    ):
+        return False
+    t = v_MerchantID
+    if not (t.isprintable() and "&" not in t) and _CHARS_ANS(t) is None:
+        return False
+    t = "0".join((v_PayID, v_MAC))
+    if not (t.isascii() and (t.isalnum() or not t)):
+        return False
+    if len(params) != 3 - (
+        v_MerchantID,
+        v_PayID,
+        v_MAC,
+    ).count(""):
+        return False
+    return True
+
+
 def validate_alipayplus_inquire_request(
     params: Mapping[str, object], *, with_mac: bool = True
 ) -> list[Issue]:
@@ -1593,6 +2193,13 @@ def validate_alipayplus_inquire_request(
     With ``with_mac=False`` a missing MAC is not reported (builders validate
     before the runtime computes it).
     """
+    if _valid_alipayplus_inquire_request(params, with_mac):
+        return []
+    return _issues_alipayplus_inquire_request(params, with_mac)
+
+
+def _issues_alipayplus_inquire_request(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
+    """Every problem of ``params``, rule by rule: what ``validate_alipayplus_inquire_request`` reports."""
     out: list[Issue] = []
     get = params.get
     # MerchantID
@@ -1680,6 +2287,69 @@ _KEYS_ALIPAYPLUS_INQUIRE_RESULT: Final = frozenset(
 )
 
 
+def _valid_alipayplus_inquire_result(params: Mapping[str, object], with_mac: bool) -> bool:
+    """True when ``validate_alipayplus_inquire_result`` finds no problem; decided without building any Issue.
+
+    An absent optional key reads as "", which passes every check here;
+    a key sent with an empty value is refused by name.
+    """
+    get = params.get
+    try:
+        v_mid = params["mid"]
+        v_PayID = params["payid"]
+        v_XID = params["xid"]
+        v_TransID = params["transid"]
+        v_Status = params["status"]
+        v_Description = params["description"]
+        v_Code = params["code"]
+    except KeyError:
+        return False
+    v_UserData = get("userdata", "")
+    v_RefNr = get("refnr", "")
+    v_ErrorText = get("errortext", "")
+    if (
+        type(v_mid) is not str
+        or not v_mid
+        or len(v_mid) > 30
+        or type(v_PayID) is not str
+        or not v_PayID
+        or (len(v_PayID) != 32)
+        or type(v_XID) is not str
+        or not v_XID
+        or (len(v_XID) != 32)
+        or type(v_TransID) is not str
+        or not v_TransID
+        or len(v_TransID) > 64
+        or type(v_Status) is not str
+        or not v_Status
+        or v_Status not in ("OK", "FAILED", "AUTHORIZE_REQUEST")
+        or type(v_Description) is not str
+        or not v_Description
+        or len(v_Description) > 1024
+        or type(v_Code) is not str
+        or not v_Code
+        or (len(v_Code) != 8)
+        or (_PATTERN_1(v_Code) is None)
+        or type(v_UserData) is not str
+        or (not v_UserData and "userdata" in params)
+        or len(v_UserData) > 1024
+        or type(v_RefNr) is not str
+        or (not v_RefNr and "refnr" in params)
+        or len(v_RefNr) > 30
+        or type(v_ErrorText) is not str
+        or (not v_ErrorText and "errortext" in params)
+        or len(v_ErrorText) > 48
+    ):
+        return False
+    t = " ".join((v_mid, v_TransID, v_Description, v_UserData, v_RefNr, v_ErrorText))
+    if not (t.isprintable() and "&" not in t) and _CHARS_ANS(t) is None:
+        return False
+    t = "0".join((v_PayID, v_XID))
+    if not (t.isascii() and (t.isalnum() or not t)):
+        return False
+    return True
+
+
 def validate_alipayplus_inquire_result(
     params: Mapping[str, object], *, with_mac: bool = True
 ) -> list[Issue]:
@@ -1698,6 +2368,13 @@ def validate_alipayplus_inquire_result(
 
 def _check_alipayplus_inquire_result(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
     """The checks of ``validate_alipayplus_inquire_result`` on keys already folded to lower case."""
+    if _valid_alipayplus_inquire_result(params, with_mac):
+        return []
+    return _issues_alipayplus_inquire_result(params, with_mac)
+
+
+def _issues_alipayplus_inquire_result(params: Mapping[str, object], with_mac: bool) -> list[Issue]:
+    """Every problem of ``params``, rule by rule: what ``validate_alipayplus_inquire_result`` reports."""
     out: list[Issue] = []
     get = params.get
     # mid

@@ -4,7 +4,9 @@
 runs the package just generated for the docs' worked examples); ``render`` is
 the only module that knows jinja2; ``generate`` renders everything, formats it
 with ruff and writes it all or nothing (or reports a stale tree); ``command``
-holds `paygate generate` and `paygate check`.
+holds `paygate generate` and `paygate check`; ``cache`` keeps what every run
+would compute the same way (compiled templates, ruff's output) in a per-user
+folder.
 
 May import: ``generator.spec``, jinja2, and (``examples``, for the worked examples)
 the package it has just generated.

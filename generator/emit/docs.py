@@ -465,9 +465,13 @@ def legend_formats(spec: Spec) -> list[FormatDoc]:
 
 
 def operation_docs(
-    spec: Spec, templates: Path, labels: Labels, examples: Mapping[str, Any]
+    spec: Spec,
+    templates: Path,
+    labels: Labels,
+    examples: Mapping[str, Any],
+    rendered: Mapping[str, str] | None = None,
 ) -> list[OperationDoc]:
-    ran = worked_examples(spec, templates, examples)
+    ran = worked_examples(spec, templates, examples, rendered)
     return [
         OperationDoc(
             op=op,
@@ -483,14 +487,20 @@ def operation_docs(
     ]
 
 
-def emit_docs(spec: Spec, templates: Path) -> dict[str, str]:
-    """Relative path (under generated/) → text of every docs file."""
+def emit_docs(
+    spec: Spec, templates: Path, rendered: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Relative path (under generated/) → text of every docs file.
+
+    ``rendered``: the package files this run has rendered (``paygate/...``), for
+    the worked examples; rendered again when not given.
+    """
     problems = unknown_errata(spec)
     if problems:
         raise GenerateError("\n".join(problems))
     labels = load_labels(templates)
     examples = load_examples(templates, spec)
-    ops = operation_docs(spec, templates, labels, examples)
+    ops = operation_docs(spec, templates, labels, examples, rendered)
     cited = citations(spec, list(spec.messages()))
     cited_ids = {c.erratum.id for c in cited}
     context: dict[str, Any] = {

@@ -23,6 +23,7 @@ import functools
 import importlib
 import importlib.util
 import json
+import shutil
 import sys
 import tempfile
 import threading
@@ -36,6 +37,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from ..spec.model import Operation, Spec
+from . import cache
 from .errors import GenerateError
 from .python import call_name, emit_package
 from .render import py
@@ -206,20 +208,20 @@ class StandIn:
 
 
 @contextmanager
-def generated_package(spec: Spec, templates: Path) -> Iterator[ModuleType]:
+def generated_package(
+    spec: Spec, templates: Path, rendered: Mapping[str, str] | None = None
+) -> Iterator[ModuleType]:
     """The package this run generates, imported under a private name.
 
     The installed ``paygate`` may be older than the spec (it is rewritten only
     after rendering succeeded), so the examples run the code rendered now from
-    the same spec and templates. The import is removed again afterwards.
+    the same spec and templates (``rendered``, the files the run has rendered,
+    else rendered here). The import is removed again afterwards.
     """
     name = f"_paygate_docs_{spec.digest}"
-    with tempfile.TemporaryDirectory(prefix="paygate-docs-") as tmp:
-        root = Path(tmp)
-        for rel, text in emit_package(spec, templates).items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+    every = emit_package(spec, templates) if rendered is None else rendered
+    files = {rel: text for rel, text in every.items() if rel.startswith("paygate/")}
+    with _package_folder(files) as (root, keep_bytecode):
         init = root / "paygate" / "__init__.py"
         module_spec = importlib.util.spec_from_file_location(
             name, init, submodule_search_locations=[str(init.parent)]
@@ -228,7 +230,7 @@ def generated_package(spec: Spec, templates: Path) -> Iterator[ModuleType]:
         package = importlib.util.module_from_spec(module_spec)
         sys.modules[name] = package
         dont_write = sys.dont_write_bytecode
-        sys.dont_write_bytecode = True
+        sys.dont_write_bytecode = not keep_bytecode
         try:
             try:
                 module_spec.loader.exec_module(package)
@@ -244,6 +246,41 @@ def generated_package(spec: Spec, templates: Path) -> Iterator[ModuleType]:
             sys.dont_write_bytecode = dont_write
             for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
                 del sys.modules[mod]
+
+
+@contextmanager
+def _package_folder(files: Mapping[str, str]) -> Iterator[tuple[Path, bool]]:
+    """A folder holding ``files``, and whether its bytecode may be kept there.
+
+    In the per-user cache (``cache``) the folder is named by a hash of the
+    files, so a run that renders the same package imports it from bytecode
+    compiled by an earlier one; it is filled under another name and renamed
+    when complete. Without a cache: a scratch folder, and no bytecode.
+    """
+    where = cache.subfolder("docs-package")
+    if where is None:
+        with tempfile.TemporaryDirectory(prefix="paygate-docs-") as tmp:
+            _write_tree(Path(tmp), files)
+            yield Path(tmp), False
+        return
+    folder = where / cache.key(*(f"{k}\0{v}" for k, v in sorted(files.items())))[:32]
+    if not folder.is_dir():
+        scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=where))
+        _write_tree(scratch, files)
+        try:
+            scratch.rename(folder)
+        except OSError:  # another run made it first
+            shutil.rmtree(scratch, ignore_errors=True)
+    folder.touch()  # in use: the newest, so the last to be pruned
+    cache.prune_folders(where, keep=8)
+    yield folder, True
+
+
+def _write_tree(root: Path, files: Mapping[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 def _mac_fields(fields: tuple[str | None, ...], params: Mapping[str, str]) -> list[str | None]:
@@ -403,10 +440,18 @@ def load_examples(templates: Path, spec: Spec) -> dict[str, Any]:
     return data
 
 
-def worked_examples(spec: Spec, templates: Path, examples: Mapping[str, Any]) -> dict[str, Example]:
-    """Operation ID → its worked example, run with the package generated now."""
+def worked_examples(
+    spec: Spec,
+    templates: Path,
+    examples: Mapping[str, Any],
+    rendered: Mapping[str, str] | None = None,
+) -> dict[str, Example]:
+    """Operation ID → its worked example, run with the package generated now.
+
+    ``rendered``: the package files this run has rendered, else rendered here.
+    """
     out: dict[str, Example] = {}
-    with generated_package(spec, templates) as pkg, StandIn() as stand_in:
+    with generated_package(spec, templates, rendered) as pkg, StandIn() as stand_in:
         for method in spec.methods:
             for op in method.operations:
                 try:

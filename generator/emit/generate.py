@@ -24,11 +24,13 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 
 from ..spec.loader import load_spec
 from ..spec.model import Spec
 from ..spec.project import Project
+from . import cache
 from .docs import emit_docs
 from .errors import GenerateError, OutputRefused, RenderError
 from .python import emit_package
@@ -65,10 +67,27 @@ def _check_syntax(py: dict[str, str]) -> None:
 
 
 def format_python(files: dict[str, str], config: Path) -> dict[str, str]:
-    """Run ruff over every .py file in one call, in a scratch folder."""
+    """Run ruff over every .py file in one call, in a scratch folder.
+
+    The result is kept in the per-user cache (``cache``), under ruff's version,
+    its settings and every input text: the same input is formatted only once.
+    """
     py = {k: v for k, v in files.items() if k.endswith(".py")}
     if not py:
         return files
+    entry = cache.key(
+        version("ruff"),
+        config.read_text(encoding="utf-8"),
+        *(f"{k}\0{v}" for k, v in sorted(py.items())),
+    )
+    formatted = cache.load_texts("ruff", entry)
+    if formatted is None or set(formatted) != set(py):
+        formatted = _ruff_format(py, config)
+        cache.store_texts("ruff", entry, formatted)
+    return {**files, **formatted}
+
+
+def _ruff_format(py: dict[str, str], config: Path) -> dict[str, str]:
     _check_syntax(py)
     with tempfile.TemporaryDirectory(prefix="paygate-fmt-") as tmp:
         for rel, text in py.items():
@@ -83,10 +102,7 @@ def format_python(files: dict[str, str], config: Path) -> dict[str, str]:
             if proc.returncode != 0:
                 detail = (proc.stderr or proc.stdout).replace(tmp + "/", "")
                 raise GenerateError(f"ruff could not format the generated code:\n{detail}")
-        out = dict(files)
-        for rel in py:
-            out[rel] = Path(tmp, rel).read_bytes().decode("utf-8")
-    return out
+        return {rel: Path(tmp, rel).read_bytes().decode("utf-8") for rel in py}
 
 
 def render_all(project: Project, spec: Spec | None = None) -> dict[str, str]:
@@ -107,7 +123,7 @@ def render_all(project: Project, spec: Spec | None = None) -> dict[str, str]:
     # Python is reported here, before the docs import the package.
     files = format_python(files, project.root / "pyproject.toml")
     if project.own_spec:
-        files.update(emit_docs(spec, project.templates))
+        files.update(emit_docs(spec, project.templates, files))
     files[MANIFEST] = manifest_text(files, spec)
     return files
 

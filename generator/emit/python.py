@@ -9,17 +9,16 @@ pyproject.toml, so generated code is byte-stable and passes `ruff format --check
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from importlib.metadata import version
 from pathlib import Path
-
-import iso4217
-import pycountry
 
 from ..spec import texts
 from ..spec.model import Format, Message, Operation, Parameter, Spec, Text
+from . import cache
 from .errors import RenderError
 from .render import render
 
@@ -125,6 +124,7 @@ class ParamView:
     fixed: bool
     format_doc: str  # the vendor format, and what is checked instead where it differs
     chars: str | None = None
+    char_class: str | None = None  # the regex class of ``chars``, e.g. "[0-9]"
     pattern: str | None = None
     pattern_const: str | None = None
     values: tuple[str, ...] = ()
@@ -135,6 +135,16 @@ class ParamView:
     py_type: str = "str"
     wire: str = "text"  # how a builder turns the argument into its wire string
     default: str | None = None
+    # The forbidden characters the character class refuses too: a value that
+    # breaks the class only by them gets the forbidden issue alone.
+    forbidden_outside: tuple[str, ...] = ()
+    # Every code of the ISO list has the right length and characters: a value
+    # of the wrong length or characters gets that issue, not the ISO one too.
+    iso_implied: bool = False
+    # The fast path (see FastView): the value's local name, and whether an
+    # empty string may stand for the key being absent (optional, or the MAC).
+    local: str = ""
+    may_be_empty: bool = False
 
 
 @dataclass
@@ -145,6 +155,22 @@ class RuleView:
     when_lookup: str | None
     when_in: tuple[str, ...]
     sentence: Text
+
+
+@dataclass
+class FastGroup:
+    """The values of one character class, joined by one of its characters and checked at once.
+
+    The joined text matches the class exactly when every value does. ``check``
+    is a C-level string test of ``t``; when ``exact`` it decides alone, else it
+    only says yes early (the class's regex decides what it leaves open).
+    """
+
+    chars: str
+    separator: str
+    locals: list[str]
+    check: str | None
+    exact: bool
 
 
 @dataclass
@@ -159,10 +185,81 @@ class MessageView:
     rules: list[RuleView]
     keys: tuple[str, ...]
     mac: tuple[str | None, ...]
+    fast: list[FastGroup] | None = None  # None: no fast path for this message
 
 
 def _chars_const(kind: str) -> str:
     return "_CHARS_" + kind.upper()
+
+
+# C-level string tests exactly equivalent to "[class]*" for the ASCII classes.
+_ASCII_CLASS_CHECKS = {
+    "[A-Za-z]": "t.isascii() and (t.isalpha() or not t)",
+    "[0-9]": "t.isascii() and (t.isdigit() or not t)",
+    "[A-Za-z0-9]": "t.isascii() and (t.isalnum() or not t)",
+}
+_CLASS_ITEM = re.compile(
+    r"(?:\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\(.)|([^\\]))"
+    r"(?:-(?:\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\(.)|([^\\])))?",
+    re.DOTALL,
+)
+
+
+def _class_chars(body: str, limit: int = 4096) -> set[str] | None:
+    """The characters of a class body such as ``\\x00-\\x1f&``; None if unreadable or large."""
+    out: set[str] = set()
+    pos = 0
+    while pos < len(body):
+        m = _CLASS_ITEM.match(body, pos)
+        if m is None:
+            return None
+        hx, uni, esc, lit, hx2, uni2, esc2, lit2 = m.groups()
+        if (esc and esc.isalnum()) or (esc2 and esc2.isalnum()):
+            return None  # \d, \s, \p{..}: not a plain character
+        first = chr(int(hx or uni, 16)) if hx or uni else esc or lit
+        last = chr(int(hx2 or uni2, 16)) if hx2 or uni2 else esc2 or lit2 or first
+        if ord(last) - ord(first) > limit - len(out):
+            return None
+        out.update(chr(c) for c in range(ord(first), ord(last) + 1))
+        pos = m.end()
+    return out
+
+
+def class_check(char_class: str) -> tuple[str | None, bool]:
+    """A C-level test of ``t`` for "[char_class]*", and whether it is exact.
+
+    The ASCII classes have exact tests (``isascii()`` with ``isdigit()``, ...).
+    A negated class whose refused characters are all unprintable but a few
+    gets ``isprintable()`` and an ``in`` test for each of those few: true only
+    where the regex matches too (isprintable() also refuses characters the
+    class allows, such as a no-break space; the regex decides those). None when
+    neither fits.
+    """
+    if char_class in _ASCII_CLASS_CHECKS:
+        return _ASCII_CLASS_CHECKS[char_class], True
+    if not (char_class.startswith("[^") and char_class.endswith("]")):
+        return None, False
+    refused = _class_chars(char_class[2:-1])
+    if refused is None:
+        return None, False
+    printable = sorted(c for c in refused if c.isprintable())
+    if len(printable) > 4:
+        return None, False
+    return " and ".join(["t.isprintable()", *(f"{c!r} not in t" for c in printable)]), False
+
+
+def class_separator(char_class: str) -> str:
+    """A character of the class, to join its values with."""
+    return next(c for c in " 0Aa" if re.fullmatch(char_class, c))
+
+
+def accepts_empty(p: ParamView) -> bool:
+    """Is "" a valid value? (The fast path reads "" as an absent key.)"""
+    if p.kind == "enum":
+        return "" in p.values
+    if p.max is not None:
+        return False  # every length rule asks for at least one character
+    return p.pattern is not None and re.fullmatch(p.pattern, "") is not None
 
 
 def param_view(spec: Spec, msg: Message, p: Parameter) -> ParamView:
@@ -203,6 +300,18 @@ def param_view(spec: Spec, msg: Message, p: Parameter) -> ParamView:
     elif p.check == "iso3166-alpha2":
         view.iso = "COUNTRIES"
     view.forbidden = p.forbidden
+    view.local = "v_" + p.key
+    view.may_be_empty = not p.mandatory or p.computed is not None
+    if view.kind == "chars":
+        char_class = view.char_class = spec.legend.char_class(fmt.kind)
+        view.forbidden_outside = tuple(c for c in p.forbidden if not re.fullmatch(char_class, c))
+        if p.check:
+            codes = iso_codes()[p.check]
+            view.iso_implied = all(
+                fmt.min_length <= len(c) <= (fmt.max_length or len(c))
+                and re.fullmatch(char_class + "*", c)
+                for c in codes
+            )
     if fmt.kind == "n":
         view.py_type, view.wire = "int", "int"
     elif fmt.kind == "bool":
@@ -240,7 +349,30 @@ def message_view(spec: Spec, msg: Message) -> MessageView:
         rules=rules,
         keys=tuple(p.lookup for p in params),
         mac=msg.mac,
+        fast=fast_groups(params),
     )
+
+
+def fast_groups(params: list[ParamView]) -> list[FastGroup] | None:
+    """The character checks of the fast path, one per class; None when it cannot apply.
+
+    The fast path reads "" as an absent key, so it applies only where no key
+    accepts "" as a value.
+    """
+    if any(accepts_empty(p) for p in params):
+        return None
+    groups: dict[str, FastGroup] = {}
+    for p in params:
+        if p.kind != "chars" or p.iso_implied:
+            continue
+        assert p.chars is not None and p.char_class is not None
+        group = groups.get(p.chars)
+        if group is None:
+            check, exact = class_check(p.char_class)
+            group = FastGroup(p.chars, class_separator(p.char_class), [], check, exact)
+            groups[p.chars] = group
+        group.locals.append(p.local)
+    return list(groups.values())
 
 
 def pattern_consts(messages: list[MessageView]) -> dict[str, str]:
@@ -272,19 +404,49 @@ def char_classes(spec: Spec) -> dict[str, str]:
     }
 
 
-@cache
+@functools.cache
+def iso_codes() -> dict[str, list[str]]:
+    """The codes of each ISO list a parameter can be checked against, by its ``check`` name."""
+    currencies, countries, _ = iso_data()
+    return {"iso4217": [c for c, _ in currencies], "iso3166-alpha2": countries}
+
+
+@functools.cache
 def iso_data() -> tuple[list[tuple[str, int | None]], list[str], str]:
+    """ISO 4217 currencies (code, minor units) and ISO 3166 alpha-2 countries, and their source.
+
+    Read from the pinned libraries, and kept in the per-user cache under their
+    versions: importing them takes longer than the rest of loading the spec.
+    """
+    source = f"iso4217 {version('iso4217')}, pycountry {version('pycountry')}"
+    entry = cache.key("iso", source)
+    kept = cache.load_texts("iso", entry)
+    if kept is not None and set(kept) == {"currencies", "countries"}:
+        currencies = [(c, None if u == "" else int(u)) for c, _, u in _pairs(kept["currencies"])]
+        return currencies, kept["countries"].split(), source
+    import iso4217
+    import pycountry
+
     currencies = sorted((c.code, c.exponent) for c in iso4217.Currency)
     countries = sorted(c.alpha_2 for c in pycountry.countries)
-    from importlib.metadata import version
-
-    source = f"iso4217 {version('iso4217')}, pycountry {version('pycountry')}"
+    cache.store_texts(
+        "iso",
+        entry,
+        {
+            "currencies": " ".join(f"{c}:{'' if u is None else u}" for c, u in currencies),
+            "countries": " ".join(countries),
+        },
+    )
     return currencies, countries, source
 
 
 def call_name(op: Operation) -> str:
     """An operation's name as a client call: ``payment_form`` for a browser form, else its name."""
     return op.name + ("_form" if op.transport == "browser-form" else "")
+
+
+def _pairs(text: str) -> list[tuple[str, str, str]]:
+    return [item.partition(":") for item in text.split()]
 
 
 def operation_views(spec: Spec) -> list[dict[str, object]]:

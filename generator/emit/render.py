@@ -9,16 +9,17 @@ RenderError naming the template file and line, never as a jinja2 traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 import unicodedata
 from collections.abc import Callable, Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from . import cache
 from .errors import GenerateError, RenderError
 
 
@@ -101,7 +102,22 @@ def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False)
 
 
-@cache
+def _bytecode_cache(kind: str) -> jinja2.BytecodeCache | None:
+    """Compiled templates, one folder per kind of environment (code, Markdown, HTML).
+
+    The same template compiles differently under each environment's settings,
+    so they do not share entries. jinja2 keys an entry by the template's name
+    and file and keeps the checksum of its source: an edited template is
+    compiled anew. Only the newest entries are kept.
+    """
+    where = cache.subfolder(f"jinja2-{jinja2.__version__}-{kind}")
+    if where is None:
+        return None
+    cache.prune(where, "*.cache", keep=256)
+    return jinja2.FileSystemBytecodeCache(str(where))
+
+
+@functools.cache
 def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
@@ -110,6 +126,7 @@ def environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        bytecode_cache=_bytecode_cache("code"),
     )
     env.filters.update(py=py, doc=doc, comment=comment, json=to_json)
     return env
@@ -149,8 +166,8 @@ def docs_environments(
     the context); each gets its own filters on top.
     """
     base = environment(templates)
-    md_env = base.overlay(finalize=finalize, cache_size=50)
-    html_env = base.overlay(autoescape=True, cache_size=50)
+    md_env = base.overlay(finalize=finalize, cache_size=50, bytecode_cache=_bytecode_cache("md"))
+    html_env = base.overlay(autoescape=True, cache_size=50, bytecode_cache=_bytecode_cache("html"))
     for env, own in ((md_env, markdown), (html_env, html)):
         # A copy: the shared environment of the code templates stays as it is.
         env.filters = {**base.filters, **common, "t": _in_language, **own}

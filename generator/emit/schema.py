@@ -1,32 +1,83 @@
 """Emit one JSON Schema (Draft 2020-12) per message into generated/schemas/.
 
 For users outside Python. The schema states the same rules as the generated
-validators: the property test in tests/generator checks that both agree.
+validators: the property tests in tests/emit check that both agree, in
+jsonschema, fastjsonschema and jsonschema-rs.
 Result schemas name keys in the vendor's case; the Python parsers also accept
 any case, which JSON Schema cannot express.
+
+**The end of a pattern.** JSON Schema's patterns are ECMA-262 regexes, in
+which ``$`` (without the ``m`` flag) matches only at the end of the text.
+Python's ``re``, which jsonschema uses as it is, also lets ``$`` match before
+a final newline, so ``^[A-Za-z]*$`` would accept ``"EUR\\n"`` there. The
+schemas therefore say it twice, in forms every engine reads alike:
+
+- patterns are ``^(?:...)$``, the form every engine knows, with no look-ahead;
+- a ``not`` beside the pattern refuses a newline anywhere in the value
+  (``"not": {"pattern": "\\n"}``, or ``"[\\n#&%+]"`` with the parameter's
+  forbidden characters). No format allows a newline (it is a control character),
+  so in an ECMA-262 engine the ``not`` changes nothing; in Python it closes
+  the final-newline gap.
+
+Rejected: ending each pattern in the look-ahead ``(?![\\s\\S])`` (exact in
+ECMA-262 and Python, but engines built on RE2 or Rust's regex crate have no
+look-ahead: Go's regexp refuses the pattern, jsonschema-rs falls back to a
+backtracking engine six times slower); ``\\z`` or ``\\Z`` (not ECMA-262);
+``$`` alone (wrong in Python). A property whose pattern could match a
+newline keeps the look-ahead, and one with a value list needs no ``not``
+(the list is exact in every engine).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..spec import texts
 from ..spec.model import Message, Parameter, Spec
 from .python import iso_data
 
-# End of input, the same in ECMA-262 and Python: Python's "$" also matches
-# before a final newline, which would let "EUR\n" pass.
-END = r"(?![\s\S])"
+# End of input for a pattern that could match a newline: exact in ECMA-262 and
+# Python, but a look-ahead (see the module docstring).
+LOOK_AHEAD_END = r"(?![\s\S])"
+# Escapes that never match a newline: \d, \w and escaped punctuation.
+_SAFE_ESCAPE = re.compile(r"\\[dw]|\\[^0-9A-Za-z\x00-\x1f]")
+# After those, the parts that might match a newline: any other escape, ".",
+# a negated class, an inline flag such as (?s), a control character.
+_MAY_MATCH_NEWLINE = re.compile(r"[\\.\x00-\x1f]|\[\^|\(\?[A-Za-z]")
 
 
 def _class_escape(chars: tuple[str, ...]) -> str:
     """A regex character class of exactly ``chars``, valid in Python and ECMA-262 ("u" flag).
 
-    Only the characters with a meaning inside brackets are escaped: ECMA-262's
-    unicode mode rejects escapes such as ``\\#`` that Python's re.escape writes.
+    Only the characters with a meaning inside brackets are escaped (a newline
+    as ``\\n``): ECMA-262's unicode mode rejects escapes such as ``\\#`` that
+    Python's re.escape writes.
     """
-    return "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
+    if chars == ("\n",):
+        return "\\n"
+    return "[" + "".join(_class_char(c) for c in chars) + "]"
+
+
+def _class_char(c: str) -> str:
+    if c == "\n":
+        return "\\n"
+    return "\\" + c if c in "\\]^-[" else c
+
+
+def newline_free(pattern: str) -> bool:
+    """True when no text ``pattern`` matches can hold a newline.
+
+    Decided on the pattern's text, erring on the safe side: a single class is
+    tried on a newline; any other pattern is newline-free only when it has no
+    part that might match one (``.``, ``\\s``, ``\\x0a``, a negated class, ...;
+    a class range cannot reach a newline without an escape or a control
+    character).
+    """
+    if re.fullmatch(r"\[[^\]]*\]", pattern):
+        return re.fullmatch(pattern, "\n") is None
+    return _MAY_MATCH_NEWLINE.search(_SAFE_ESCAPE.sub("", pattern)) is None
 
 
 def _property(spec: Spec, msg: Message, p: Parameter, iso: dict[str, list[str]]) -> dict[str, Any]:
@@ -42,14 +93,22 @@ def _property(spec: Spec, msg: Message, p: Parameter, iso: dict[str, list[str]])
             prop["maxLength"] = fmt.length
         else:
             prop["minLength"] = 1
-        if p.pattern is not None:
-            prop["pattern"] = f"^(?:{p.pattern}){END}"
-        elif letter.pattern is not None:
-            prop["pattern"] = f"^(?:{letter.pattern}){END}"
+        if p.pattern is not None or letter.pattern is not None:
+            body = p.pattern or letter.pattern
+            assert body is not None
+            guard = newline_free(body)
+            body = f"(?:{body})"
         else:
-            prop["pattern"] = f"^{spec.legend.char_class(fmt.kind)}*{END}"
-        if p.forbidden:
-            prop["not"] = {"pattern": _class_escape(p.forbidden)}
+            body = spec.legend.char_class(fmt.kind)
+            guard = newline_free(body)
+            body += "*"
+        prop["pattern"] = f"^{body}$" if guard else f"^{body}{LOOK_AHEAD_END}"
+        # What the value must never hold: a newline (for Python's "$"; no
+        # format allows one) and the forbidden characters. A value list is
+        # exact in every engine and needs no newline guard.
+        never = (("\n",) if guard and not p.check else ()) + p.forbidden
+        if never:
+            prop["not"] = {"pattern": _class_escape(never)}
         if p.check:
             prop["enum"] = iso[p.check]
     prop["x-paygate"] = {"format": p.format.raw, "cnd": p.cnd, "de": p.description.de}

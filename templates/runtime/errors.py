@@ -8,13 +8,21 @@ Messages never contain the HMAC key, the cipher key, or decrypted Data.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .codes import CodeInfo, decode_code
 from .issues import Issue
 
-if TYPE_CHECKING:  # the results module of the package, for the type of a declined result
-    from .results import AnyResult
+
+class Verified(Protocol):
+    """What every typed result of ``paygate.results`` offers a declined call."""
+
+    @property
+    def Code(self) -> str: ...
+
+    @property
+    def ok(self) -> bool: ...
+
 
 __all__ = [
     "ConfigError",
@@ -92,9 +100,9 @@ class DeclinedError(PaygateError):
         *,
         code: str,
         pay_id: str | None = None,
-        result: AnyResult | None = None,
+        result: Verified | None = None,
         description: str | None = None,
     ) -> None:
         super().__init__(message, code=code, pay_id=pay_id)
-        self.result: AnyResult | None = result
+        self.result: Verified | None = result
         self.description = description

@@ -246,7 +246,13 @@ def valid_value(spec: Spec, p: Parameter) -> str:
 
 
 def expected_rules(spec: Spec, p: Parameter, value: str) -> set[str]:
-    """The rules a string value breaks, by the oracles (not by the generated code)."""
+    """The rules a string value breaks, by the oracles (not by the generated code).
+
+    Where one broken rule implies another, only the more specific counts: a
+    character both forbidden and outside the class is a forbidden character;
+    a value of the wrong length or characters is not also missing from the ISO
+    list (whose codes all have the right length and characters).
+    """
     if p.values:
         return set() if value in p.value_names else {"enum"}
     rules = set()
@@ -256,13 +262,17 @@ def expected_rules(spec: Spec, p: Parameter, value: str) -> set[str]:
     if pattern is not None:
         if re.fullmatch(pattern, value) is None:
             rules.add("format")
-    elif not all(char_ok(spec, p, c) for c in value):
+    elif not all(char_ok(spec, p, c) or c in p.forbidden for c in value):
         rules.add("charset")
     if any(c in p.forbidden for c in value):
         rules.add("forbidden")
     known = iso_set(p.check)
     if known is not None and value not in known:
-        rules.add("enum")
+        codes_fit = all(
+            length_ok(p.enforced, c) and all(char_ok(spec, p, x) for x in c) for c in known
+        )
+        if not (codes_fit and rules & {"length", "charset"}):
+            rules.add("enum")
     return rules
 
 

@@ -88,7 +88,7 @@ def test_builder_raises_one_error_with_every_issue() -> None:
     kwargs = builder_kwargs(op)
     kwargs.update(
         MerchantID="x" * 31,  # too long
-        Currency="EURO",  # too long, not ISO
+        Currency="EURO",  # too long (and so not ISO: only the length is reported)
         OrderDesc="50% off",  # forbidden %
         terminalType="APP",
         Amount=-5,  # "-5" has a character n does not allow
@@ -102,7 +102,6 @@ def test_builder_raises_one_error_with_every_issue() -> None:
     assert err.message_id == "alipayplus.payment.request"
     assert sorted((i.key, i.rule) for i in err.issues) == [
         ("Amount", "charset"),
-        ("Currency", "enum"),
         ("Currency", "length"),
         ("MerchantID", "length"),
         ("OrderDesc", "forbidden"),
@@ -110,7 +109,7 @@ def test_builder_raises_one_error_with_every_issue() -> None:
         ("sdcountryCode", "condition"),
     ]
     text = str(err)
-    assert text.startswith("alipayplus.payment.request: 7 problems")
+    assert text.startswith("alipayplus.payment.request: 6 problems")
     for issue in err.issues:
         assert issue.message("en") in text
 

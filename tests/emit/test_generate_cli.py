@@ -200,3 +200,29 @@ def test_generate_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "cannot write" in result.output and "Traceback" not in result.output
     assert (notes / "todo.txt").read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_generate_imports_only_its_own_rooms(project: Path) -> None:
+    """Commands are imported on first use: generate does not load the sandbox or the pages."""
+    script = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        "try:\n"
+        f"    main(['generate', '--root', {str(project)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print(sorted(m for m in ('generator.sandbox', 'generator.pages', 'generator.diff', "
+        "'werkzeug') if m in sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_lists_every_command() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for name in ("generate", "check", "lint", "validate", "diff", "import", "audit", "sandbox"):
+        assert f"\n  {name} " in result.output
