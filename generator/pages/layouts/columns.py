@@ -153,7 +153,7 @@ def layout_of(cols: Columns) -> str:
         names.append("2 rendered text")
     if len(cols.languages) == 1:
         names.append(f"4 one language ({cols.languages[0].upper()})")
-    if tuple(p.lower().rstrip(":*") for p in cols.printed) != VENDOR:
+    if any(p.lower().rstrip(":*") not in VENDOR for p in cols.printed):
         names.append("5 other header words")
     return ", ".join(names)
 
