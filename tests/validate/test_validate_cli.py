@@ -122,10 +122,12 @@ def test_yaml_sets_report_every_error_at_its_key(tmp_path: Path) -> None:
     got = {(e["key"], e["rule"]): e for e in bad["errors"]}
     start = bad["line"]
     assert got[("Amount", "type")]["line"] == line_of(YAML_SETS, "Amount: 12.50", start)
-    assert got[("Amount", "type")]["value"] == "12.50"  # as written
+    assert got[("Amount", "type")]["value"] == 12.5  # a JSON number
+    assert "value 12.50;" in got[("Amount", "type")]["message"]  # as written
     assert got[("OrderDesc", "forbidden")]["line"] == line_of(YAML_SETS, 'OrderDesc: "Socks')
-    assert got[("OrderDesc", "charset")]["value"] == "'Socks & shoes'"
-    assert got[("CustomerID", "type")]["value"] == "null"  # null is not an absent key
+    assert got[("OrderDesc", "charset")]["value"] == "Socks & shoes"
+    assert got[("CustomerID", "type")]["value"] is None  # null is not an absent key
+    assert "value null;" in got[("CustomerID", "type")]["message"]
     assert got[("Extra", "unknown")]["line"] == line_of(YAML_SETS, "Extra: x")
     assert got[("osType", "condition")]["line"] == start  # a missing key: the set's line
     assert set(got) == {
