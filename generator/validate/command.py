@@ -91,17 +91,28 @@ class _Progress:
 
 
 class _AboveBar:
-    """Standard output on the terminal of the bar: each line is written above it."""
+    """Standard output on the terminal of the bar: report lines go above the bar.
+
+    Lines are kept until the writer flushes (a few times a second), then the
+    bar's line is cleared and they are written; the bar comes back at its next
+    redraw. So failures show as they come, and many of them do not make the
+    bar redraw once each.
+    """
 
     bar: Any = None  # the tqdm bar shown, if any
 
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
     def write(self, text: str) -> None:
-        if self.bar is not None:
-            self.bar.write(text, file=sys.stdout, end="")
-        else:
-            sys.stdout.write(text)
+        self.parts.append(text)
 
     def flush(self) -> None:
+        if self.parts:
+            if self.bar is not None:
+                self.bar.clear()
+            sys.stdout.write("".join(self.parts))
+            self.parts.clear()
         sys.stdout.flush()
 
 
