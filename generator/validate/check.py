@@ -168,7 +168,7 @@ class Checker:
             issues = validate(converted(params), with_mac=self.with_mac)
         if issues:
             self._add(s, result, prefix, params, msg, issues)
-        return self._limit(result) if errors else result
+        return self._limit(result)
 
     def _add(
         self,
@@ -179,16 +179,10 @@ class Checker:
         msg: str,
         issues: list[_Issue],
     ) -> None:
-        """The validator's issues as errors at the lines of their keys, up to the limit."""
+        """The validator's issues as errors at the lines of their keys."""
         lang = self.lang
-        room = len(issues)
-        if self.max_errors:
-            room = max(self.max_errors - len(result.errors), 0)
-            for issue in issues[room:]:
-                result.cut = cut = result.cut or {}
-                cut[issue.rule] = cut.get(issue.rule, 0) + 1
         folded: dict[str, str] | None = None
-        for issue in issues[:room]:
+        for issue in issues:
             path = (*prefix, issue.key)
             if s.lines is not None and path not in s.lines and msg == "result":
                 # Results match keys case-insensitively: find the key as written.

@@ -140,9 +140,14 @@ def stream(
     input_format: str = "auto",
     allow_empty: bool = False,
     jobs: int = 1,
+    jobs_from: int = JOBS_FROM,
     progress: Callable[[int | None, Tally], _Progress] | None = None,
 ) -> Tally:
-    """Read, check and report every set of every file, one at a time; the counts."""
+    """Read, check and report every set of every file, one at a time; the counts.
+
+    With ``jobs`` > 1, JSON Lines files of ``jobs_from`` bytes or more are
+    checked by that many worker processes.
+    """
     tally = Tally(checker.lang)
     files, problems = expand(args)
     if "-" in files:
@@ -158,7 +163,7 @@ def stream(
             source = Source(name, input_format)
             writer.file(name)
             items: Iterable[RawSet | FileProblem | SetResult] = source
-            if jobs > 1 and source.format == "jsonl" and (source_size(name) or 0) >= JOBS_FROM:
+            if jobs > 1 and source.format == "jsonl" and (source_size(name) or 0) >= jobs_from:
                 items = check_parallel(source, checker, jobs, writer.every_set)
             for item in items:
                 if type(item) is RawSet:
