@@ -158,6 +158,7 @@ def stream(
         writer.problem(p)
     bar = progress(_sizes(files), tally) if progress is not None else None
     done, sets = 0, 0  # bytes and sets of the files finished
+    every_set = writer.every_set
     try:
         for name in files:
             source = Source(name, input_format)
@@ -171,7 +172,9 @@ def stream(
                 if type(item) is SetResult:
                     if item.errors:
                         tally.failed += 1
-                    writer.set(item)
+                        writer.set(item)
+                    elif every_set:
+                        writer.set(item)
                 else:
                     assert isinstance(item, FileProblem)
                     tally.problems += 1

@@ -9,16 +9,18 @@ most a few blocks are in flight, so memory stays as flat as in one process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Iterator
-from multiprocessing.pool import AsyncResult, Pool
+from typing import TYPE_CHECKING
 
 from .check import Checker
 from .input import Block, Counts, FileProblem, RawSet, Source, read_jsonl
 from .report import SetResult
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
 
 # Below this a file is checked in one process: starting workers and passing
 # the blocks costs more than the second core gives back (benchmarks/validate_stream.py).
@@ -67,6 +69,8 @@ def _check_block(file: str, block: Block) -> _Block:
 
 
 def _pool(jobs: int, checker: Checker, every_set: bool) -> Pool:
+    import multiprocessing  # only for large files: the import costs time
+
     methods = multiprocessing.get_all_start_methods()
     # fork shares the loaded validators with the workers; spawn imports them anew.
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -83,7 +87,7 @@ class _Known:
         return 0, [self.problem]
 
 
-_Task = tuple[AsyncResult[_Block] | _Known, int]  # and the bytes read up to its end
+_Task = tuple["AsyncResult[_Block] | _Known", int]  # and the bytes read up to its end
 
 
 def check_parallel(
