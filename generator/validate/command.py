@@ -21,14 +21,14 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .check import Checker, Validator, ValidatorsMissing, load_validators, operations_of
 from .input import MESSAGES, FileProblem, RawSet, Source, expand
 from .parallel import JOBS_FROM, check_parallel, default_jobs
-from .report import FORMATS, WRITERS, SetResult, Tally, Writer, tr
+from .report import FORMATS, WRITERS, Out, SetResult, Tally, Writer, tr
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -335,8 +335,8 @@ def _jobs(value: str) -> int:
     default="auto",
     show_default=True,
     metavar="N|auto",
-    help="Processes for large JSON Lines files; auto: one per core. The report keeps "
-    "the order of the input.",
+    help="Processes for large JSON Lines files; auto: one per idle core. The report "
+    "keeps the order of the input.",
 )
 def validate(
     files: tuple[str, ...],
@@ -395,7 +395,7 @@ def validate(
     on_tty = sys.stderr.isatty()
     progress = _Progress if on_tty else None
     # With the bar on the same terminal, report lines are written above it.
-    out: TextIO = _AboveBar() if on_tty and sys.stdout.isatty() else sys.stdout  # type: ignore[assignment]
+    out: Out = _AboveBar() if on_tty and sys.stdout.isatty() else sys.stdout
     writer = WRITERS[output_format](out, lang, sys.stdout.isatty())
     try:
         tally = stream(

@@ -22,7 +22,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TextIO
+from typing import Any, NamedTuple, Protocol
 
 import click
 
@@ -309,6 +309,14 @@ class Tally:
 # --- the five forms ----------------------------------------------------------
 
 
+class Out(Protocol):
+    """Where a report goes: standard output, or anything that writes text."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
 class Writer:
     """Writes one report form to ``out`` as the run goes.
 
@@ -321,7 +329,7 @@ class Writer:
 
     every_set = True  # False: ``set`` writes failing sets only (passing ones need not come)
 
-    def __init__(self, out: TextIO, lang: str, styled: bool = False) -> None:
+    def __init__(self, out: Out, lang: str, styled: bool = False) -> None:
         self.out = out
         self.lang = lang
         self.styled = styled
@@ -356,6 +364,12 @@ class Writer:
 class TextWriter(Writer):
     every_set = False
 
+    def __init__(self, out: Out, lang: str, styled: bool = False) -> None:
+        super().__init__(out, lang, styled)
+        # The escape codes around a dimmed text, or none.
+        on, _, off = self.style("|", dim=True).partition("|")
+        self.dim = on, off
+
     def red(self, text: str) -> str:
         return self.style(text, fg="red", bold=True)
 
@@ -373,8 +387,10 @@ class TextWriter(Writer):
             f"{s.file}:{s.line}: {self.red(tr('word.fail', lang))} {s.label}{what}: "
             + tr("fail", lang, n=s.total)
         ]
-        for e in s.errors:
-            lines.append(f"  {s.file}:{e.line}: {e.message} " + self.style(f"[{e.rule}]", dim=True))
+        # One line per error (the loop that runs most for a file of failures).
+        on, off = self.dim
+        file = s.file
+        lines += [f"  {file}:{e.line}: {e.message} {on}[{e.rule}]{off}" for e in s.errors]
         if s.cut:
             lines.append(f"  {s.file}:{s.line}: {s.cut_text(lang)}")
         self.out.write("\n".join(lines) + "\n")
@@ -483,7 +499,7 @@ class JsonLinesWriter(Writer):
 class JsonWriter(Writer):
     """One JSON document: the sets, one a line, as they come; the rest at the end."""
 
-    def __init__(self, out: TextIO, lang: str, styled: bool = False) -> None:
+    def __init__(self, out: Out, lang: str, styled: bool = False) -> None:
         super().__init__(out, lang, styled)
         self.problems: list[dict[str, object]] = []
         self.empties: list[dict[str, object]] = []
@@ -545,7 +561,7 @@ class JUnitWriter(Writer):
     go to a temporary file as they come, and are copied into place at the end.
     """
 
-    def __init__(self, out: TextIO, lang: str, styled: bool = False) -> None:
+    def __init__(self, out: Out, lang: str, styled: bool = False) -> None:
         super().__init__(out, lang, styled)
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in end
         self.suites: dict[str, _Suite] = {}
@@ -656,7 +672,7 @@ class JUnitWriter(Writer):
         self.spool.close()
 
 
-WRITERS: dict[str, Callable[[TextIO, str, bool], Writer]] = {
+WRITERS: dict[str, Callable[[Out, str, bool], Writer]] = {
     "text": TextWriter,
     "json": JsonWriter,
     "jsonl": JsonLinesWriter,

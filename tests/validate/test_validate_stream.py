@@ -21,7 +21,7 @@ from generator.spec.loader import load_spec
 from generator.validate import parallel
 from generator.validate.check import Checker
 from generator.validate.command import REDRAW_EVERY, stream
-from generator.validate.input import _blocks, read_jsonl
+from generator.validate.input import line_blocks, read_jsonl
 from generator.validate.report import WRITERS
 
 # A safety net so a broken build cannot hang the suite; no test asserts a time.
@@ -185,7 +185,7 @@ def test_tricky_lines_one_by_one(tmp_path: Path) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300), st.integers(1, 40))
 def test_blocks_are_whole_lines_in_order(data: bytes, size: int) -> None:
-    blocks = list(_blocks(io.BytesIO(data), size))
+    blocks = list(line_blocks(io.BytesIO(data), size))
     joined = b"".join(block for _, block, _ in blocks)
     assert joined == (data if data.endswith(b"\n") or not data else data + b"\n")
     line = 1
@@ -210,7 +210,7 @@ def test_json_lines_read_back_as_written(
     sets: list[dict[str, object]], size: int, ascii_only: bool
 ) -> None:
     text = "".join(json.dumps(s, ensure_ascii=ascii_only) + "\n" for s in sets)
-    got = list(read_jsonl("f", _blocks(io.BytesIO(text.encode()), size)))
+    got = list(read_jsonl("f", line_blocks(io.BytesIO(text.encode()), size)))
     # Whole numbers come as their digits, as written; the rest as json reads it.
     expect = [{k: str(v) if type(v) is int else v for k, v in s.items()} for s in sets]
     assert [r.data for r in got] == expect  # type: ignore[union-attr]
