@@ -79,9 +79,9 @@ class RawSet:
     lines: dict[Path_, int] | None  # line of each key by path; None: all on ``line``
     duplicates: tuple[tuple[str, int], ...] = ()
     # True: the values are as json decoded them. The generated validators
-    # report every value that is not text (null too) as a type error, so the
-    # checker converts values only for a set with problems, and checks it
-    # again for their messages; the common valid set goes as it was read.
+    # report every value that is not text (null too) as a type error (a test
+    # holds them to it), so the checker converts the values, and checks again,
+    # only for a set with a type error; the common valid set goes as it was read.
     plain: bool = False
 
     def key_line(self, path: Path_) -> int:

@@ -14,6 +14,7 @@ validators bring their own for the parameters' rules).
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import math
 import re
@@ -529,12 +530,15 @@ class JsonWriter(Writer):
         self.out.flush()
 
 
-_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+@functools.cache
+def _xml_bad() -> re.Pattern[str]:
+    """What XML 1.0 cannot hold (compiled when a JUnit report is first written)."""
+    return re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml(text: str) -> str:
     """Text safe for XML 1.0: characters XML cannot hold are written as \\xNN."""
-    return _XML_BAD.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _xml_bad().sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;"})
