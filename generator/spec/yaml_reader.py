@@ -42,9 +42,31 @@ class KeyLines:
 
 
 class _PlainLoader(yaml.SafeLoader):
-    """Composes YAML without YAML 1.1's implicit types; this module resolves scalars."""
+    """Composes YAML without YAML 1.1's implicit types; this module resolves scalars.
+
+    PyYAML composes nested nodes recursively, so nesting is counted here and
+    stopped at ``max_depth`` with the line of the node, before Python's
+    recursion limit would end it without one.
+    """
 
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class table
+
+    def __init__(self, stream: str, max_depth: int) -> None:
+        super().__init__(stream)
+        self.max_depth = max_depth
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth + 1:  # the root is depth 0 of the builder
+                event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+                mark = event.start_mark
+                line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                raise ReadError(line, col, "too-deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -160,8 +182,10 @@ def read_documents(
     with line and column (message ``yaml:<problem>``, ``too-deep`` or
     ``alias-cycle``).
     """
+    loader = _PlainLoader(text, max_depth)
     try:
-        for root in yaml.compose_all(text, Loader=_PlainLoader):
+        while loader.check_node():
+            root = loader.get_node()
             if root is None:
                 continue
             b = _YamlBuilder(number, max_depth)
@@ -172,3 +196,5 @@ def read_documents(
         problem = getattr(exc, "problem", None) or str(exc)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         raise ReadError(line, col, f"yaml:{problem}") from exc
+    finally:
+        loader.dispose()

@@ -24,6 +24,11 @@ read by the YAML 1.2 core rules, so only true/false are booleans: ``NO``
 
 Every key keeps the line it stands on, so a report can point at it. A file
 that cannot be read or parsed becomes a FileProblem with its line and column.
+
+Sets are read as they are needed (``Source``): a JSON Lines file or stream one
+line at a time, so its size does not matter; a YAML stream one document at a
+time; a JSON file is one document and is parsed whole. A bad JSON Lines line is
+a problem of its own, the other lines still count.
 """
 
 from __future__ import annotations
@@ -31,12 +36,14 @@ from __future__ import annotations
 import bisect
 import glob
 import json
+import os
 import re
 import reprlib
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..spec.yaml_reader import KeyLines, Path_, ReadError, read_documents
 
@@ -61,7 +68,7 @@ class FileProblem:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass
+@dataclass(slots=True)
 class RawSet:
     """One set as read from its file, before its envelope is interpreted."""
 
@@ -70,7 +77,12 @@ class RawSet:
     index: int  # 1-based position in the file
     data: object
     lines: dict[Path_, int] | None  # line of each key by path; None: all on ``line``
-    duplicates: list[tuple[str, int]] = field(default_factory=list)
+    duplicates: tuple[tuple[str, int], ...] = ()
+    # True: the values are as json decoded them. The generated validators
+    # report every value that is not text (null too) as a type error (a test
+    # holds them to it), so the checker converts the values, and checks again,
+    # only for a set with a type error; the common valid set goes as it was read.
+    plain: bool = False
 
     def key_line(self, path: Path_) -> int:
         if self.lines is None:
@@ -90,6 +102,9 @@ class _Null:
 
     def __repr__(self) -> str:
         return "null"
+
+    def __reduce__(self) -> str:
+        return "NULL"  # one NULL in every process (results come back from workers)
 
 
 NULL = _Null()
@@ -173,20 +188,29 @@ def _split(file: str, data: object, found: KeyLines, base: int) -> list[RawSet]:
                 base + i + 1,
                 item,
                 per_item[i],
-                dups_by.get(i, []),
+                tuple(dups_by.get(i, ())),
             )
             for i, item in enumerate(data)
         ]
     return [
-        RawSet(file, lines.get((), 1), base + 1, data, lines, [(str(p[-1]), ln) for p, ln in dups])
+        RawSet(
+            file,
+            lines.get((), 1),
+            base + 1,
+            data,
+            lines,
+            tuple((str(p[-1]), ln) for p, ln in dups),
+        )
     ]
 
 
-def read_yaml(file: str, text: str) -> list[RawSet]:
-    out: list[RawSet] = []
+def read_yaml(file: str, text: str) -> Iterator[RawSet]:
+    """The sets of each YAML document, one document after the other."""
+    count = 0
     for data, found in read_documents(text, number=Decimal, max_depth=MAX_DEPTH):
-        out.extend(_split(file, data, found, len(out)))
-    return out
+        sets = _split(file, data, found, count)
+        count += len(sets)
+        yield from sets
 
 
 # json's own string decoder (C-accelerated); typeshed does not declare it.
@@ -304,16 +328,50 @@ class _JsonReader(KeyLines):
 
 
 def read_json(file: str, text: str) -> list[RawSet]:
+    """The sets of a JSON file; a file of only white space holds none."""
+    if not text.strip(" \t\n\r"):
+        return []
     r = _JsonReader(text)
     data = r.parse()
     r.lines[()] = r.line_col(r.ws(0))[0]
     return _split(file, data, r, 0)
 
 
-def read_jsonl(file: str, text: str) -> tuple[list[RawSet], list[FileProblem]]:
-    """One set per line; a bad line is a problem of its own, the other lines still count."""
-    sets: list[RawSet] = []
-    problems: list[FileProblem] = []
+class Counts:
+    """What a reader has done so far: bytes read, sets and problems yielded."""
+
+    def __init__(self) -> None:
+        self.pos = 0
+        self.sets = 0
+        self.problems = 0
+
+
+Block = tuple[int, bytes, int]  # number of its first line, whole lines, bytes read to its end
+
+
+def _decoded(block: bytes, first: int, file: str) -> list[str | FileProblem]:
+    """The lines of a block that is not all UTF-8: each line, or why it is not text."""
+    out: list[str | FileProblem] = []
+    for n, raw in enumerate(block.split(b"\n"), first):
+        try:
+            out.append(raw.decode())
+        except UnicodeDecodeError as exc:
+            column = len(raw[: exc.start].decode(errors="replace")) + 1
+            out.append(FileProblem(file, n, column, f"not-utf8:{exc.reason}"))
+    return out
+
+
+def read_jsonl(
+    file: str, blocks: Iterable[Block], counts: Counts | None = None
+) -> Iterator[RawSet | FileProblem]:
+    """One set per line, block by block as they come; a bad line is a problem of its own.
+
+    ``counts`` is kept up to date. This loop runs once per line of files of
+    any size, so it decodes a whole block at once and calls json's C scanner
+    directly; json's full decoder only sees a line the scanner does not take
+    at once, and gives the reason.
+    """
+    counts = counts if counts is not None else Counts()
     dups: list[str] = []
 
     def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
@@ -326,52 +384,179 @@ def read_jsonl(file: str, text: str) -> tuple[list[RawSet], list[FileProblem]]:
                 seen.add(k)
         return out
 
-    decode = json.JSONDecoder(
+    # Whole numbers stay as written (parse_int=str).
+    decoder = json.JSONDecoder(
         object_pairs_hook=pairs, parse_int=str, parse_float=Decimal, parse_constant=Decimal
-    ).decode
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    )
+    scan: Callable[[str, int], tuple[object, int]] = decoder.scan_once  # type: ignore[attr-defined]
+    for first, block, end in blocks:
+        counts.pos = end
+        lines: list[str] | list[str | FileProblem]
         try:
-            data = decode(line)
-        except ValueError as exc:  # JSONDecodeError, or a number too long to convert
-            col = getattr(exc, "colno", 1)
-            reason = getattr(exc, "msg", str(exc))
-            problems.append(FileProblem(file, n, col, f"json:{reason}"))
-            dups.clear()
+            lines = block.decode().split("\n")
+        except UnicodeDecodeError:
+            lines = _decoded(block, first, file)
+        lines.pop()  # what follows the last newline: nothing
+        if first == 1 and lines and isinstance(lines[0], str) and lines[0][:1] == "\ufeff":
+            lines[0] = lines[0][1:]
+        n = first - 1
+        for text in lines:
+            n += 1
+            if type(text) is not str:
+                assert isinstance(text, FileProblem)
+                counts.problems += 1
+                yield text
+                continue
+            try:
+                data, stop = scan(text, 0)
+                if stop != len(text) and text[stop:].strip(" \t\r"):
+                    raise ValueError(stop)
+            except (StopIteration, ValueError):  # white space first, a blank line, or no JSON
+                dups.clear()
+                try:
+                    data = decoder.decode(text)
+                except ValueError as exc:
+                    if text.strip(" \t\r"):
+                        col = getattr(exc, "colno", 1)
+                        counts.problems += 1
+                        yield FileProblem(file, n, col, f"json:{getattr(exc, 'msg', str(exc))}")
+                    continue
+                except RecursionError:
+                    counts.problems += 1
+                    yield FileProblem(file, n, 1, "too-deep")
+                    continue
+            except RecursionError:  # json decodes recursively: absurd nesting ends here
+                dups.clear()
+                counts.problems += 1
+                yield FileProblem(file, n, 1, "too-deep")
+                continue
+            counts.sets += 1
+            found: tuple[tuple[str, int], ...] = ()
+            if dups:
+                found = tuple((k, n) for k in dups)
+                dups.clear()
+            yield RawSet(file, n, counts.sets, data, None, found, True)
+
+
+class Source(Counts):
+    """The sets of one file (or ``-``, standard input), read as they are needed.
+
+    Iterating yields each RawSet, and a FileProblem where the file or a line
+    cannot be read. ``pos`` counts the bytes read so far and ``size`` is the
+    file's (None for a stream), for a progress bar; ``sets`` and ``problems``
+    count what was yielded.
+    """
+
+    def __init__(self, name: str, input_format: str = "auto") -> None:
+        self.name = name
+        fmt = input_format
+        if fmt == "auto":
+            fmt = SUFFIXES.get(Path(name).suffix.lower(), "")
+        self.format = fmt
+        self.size: int | None = None
+        super().__init__()
+
+    def __iter__(self) -> Iterator[RawSet | FileProblem]:
+        stream = self._open()
+        if isinstance(stream, FileProblem):
+            self.problems += 1
+            yield stream
+            return
+        try:
+            if self.format == "jsonl":
+                yield from read_jsonl(self.name, line_blocks(stream, BLOCK), self)
+            else:
+                for item in self._document(stream.read()):
+                    if type(item) is RawSet:
+                        self.sets += 1
+                    else:
+                        self.problems += 1
+                    yield item
+        except OSError as exc:  # a read that fails half-way
+            self.problems += 1
+            yield FileProblem(self.name, 0, 0, f"unreadable:{exc.strerror or exc}")
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+
+    def _open(self) -> BinaryIO | FileProblem:
+        name = self.name
+        if not self.format:
+            return FileProblem(name, 0, 0, "unknown-suffix")
+        if name == "-":
+            return sys.stdin.buffer
+        try:
+            stream = open(name, "rb")  # noqa: SIM115 - the caller closes it
+            self.size = os.fstat(stream.fileno()).st_size
+        except OSError as exc:
+            return FileProblem(name, 0, 0, f"unreadable:{exc.strerror or exc}")
+        return stream
+
+    def _document(self, raw: bytes) -> Iterator[RawSet | FileProblem]:
+        """A JSON or YAML file, read whole; its sets come document by document."""
+        name = self.name
+        self.pos = len(raw)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            yield FileProblem(name, line, column, f"not-utf8:{exc.reason}")
+            return
+        del raw
+        try:
+            if self.format == "json":
+                yield from read_json(name, text)
+            else:
+                yield from read_yaml(name, text)
+        except ReadError as exc:
+            yield FileProblem(name, exc.line, exc.column, exc.message)
+        except RecursionError:  # a safety net: the readers stop at MAX_DEPTH
+            yield FileProblem(name, 0, 0, "too-deep")
+
+    def blocks(self, size: int) -> Iterator[Block | FileProblem]:
+        """A JSON Lines file in blocks of whole lines, for ``read_jsonl`` elsewhere."""
+        stream = self._open()
+        if isinstance(stream, FileProblem):
+            yield stream
+            return
+        try:
+            yield from line_blocks(stream, size)
+        except OSError as exc:
+            yield FileProblem(self.name, 0, 0, f"unreadable:{exc.strerror or exc}")
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+
+
+# Bytes read at a time from a JSON Lines file: a block and its lines stay in
+# the processor's cache while they are checked (larger blocks are slower).
+BLOCK = 1 << 15
+
+
+def line_blocks(stream: BinaryIO, size: int, line: int = 1) -> Iterator[Block]:
+    """Whole lines in blocks of about ``size`` bytes, each with the number of its first
+    line (from ``line``) and the bytes read to its end; the last line ends in a newline.
+    The lines of a stream come as soon as they arrive: read1 does not wait for a block.
+    """
+    read1 = getattr(stream, "read1", stream.read)
+    read = 0
+    rest: list[bytes] = []
+    while True:
+        chunk = read1(size)
+        if not chunk:
+            break
+        read += len(chunk)
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            rest.append(chunk)  # a line longer than a block: gather it
             continue
-        sets.append(RawSet(file, n, len(sets) + 1, data, None, [(k, n) for k in dups]))
-        dups.clear()
-    return sets, problems
-
-
-def read_file(path: str, input_format: str) -> tuple[list[RawSet], list[FileProblem]]:
-    """Every set of one file, or the reason it cannot be read (with its line)."""
-    fmt = input_format
-    if fmt == "auto":
-        fmt = SUFFIXES.get(Path(path).suffix.lower(), "")
-        if not fmt:
-            return [], [FileProblem(path, 0, 0, "unknown-suffix")]
-    try:
-        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        return [], [FileProblem(path, 0, 0, f"unreadable:{exc.strerror or exc}")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return [], [FileProblem(path, line, column, f"not-utf8:{exc.reason}")]
-    try:
-        if fmt == "jsonl":
-            return read_jsonl(path, text)
-        if fmt == "json":
-            return read_json(path, text), []
-        return read_yaml(path, text), []
-    except ReadError as exc:
-        return [], [FileProblem(path, exc.line, exc.column, exc.message)]
-    except RecursionError:  # PyYAML composes recursively: absurd nesting ends here
-        return [], [FileProblem(path, 0, 0, "too-deep")]
+        block = b"".join([*rest, chunk[:cut]]) if rest else chunk[:cut]
+        rest = [chunk[cut:]] if cut < len(chunk) else []
+        yield line, block, read - len(chunk) + cut
+        line += block.count(b"\n")
+    if rest:
+        yield line, b"".join(rest) + b"\n", read
 
 
 def expand(args: Iterable[str]) -> tuple[list[str], list[FileProblem]]:
