@@ -31,6 +31,7 @@ from ..spec.loader import load_spec
 from ..spec.model import Spec
 from ..spec.project import Project
 from . import cache
+from .docs import DOCS as DOCS_TEMPLATES
 from .docs import emit_docs
 from .errors import GenerateError, OutputRefused, RenderError
 from .python import emit_package
@@ -105,6 +106,46 @@ def _ruff_format(py: dict[str, str], config: Path) -> dict[str, str]:
         return {rel: Path(tmp, rel).read_bytes().decode("utf-8") for rel in py}
 
 
+def _generator_source() -> str:
+    """A digest of the generator's own code: what turns its inputs into output."""
+    root = Path(__file__).resolve().parents[1]
+    return cache.key(
+        *(
+            f"{p.relative_to(root)}\0{p.read_text(encoding='utf-8')}"
+            for p in sorted(root.rglob("*.py"))
+        )
+    )
+
+
+def cached_docs(spec: Spec, templates: Path, rendered: dict[str, str]) -> dict[str, str]:
+    """The reference docs, from the per-user cache when nothing they come from changed.
+
+    The docs are a function of the spec, the docs templates, the package just
+    rendered (their worked examples run it) and the generator's code; all of it
+    goes into the key, so a cached entry is never stale.
+    """
+    docs = templates / DOCS_TEMPLATES
+    entry = cache.key(
+        "docs",
+        sys.version,
+        version("jinja2"),
+        _generator_source(),
+        spec.digest,
+        *(f"{k}\0{v}" for k, v in sorted(rendered.items()) if k.startswith("paygate/")),
+        *(
+            f"{p.name}\0{p.read_text(encoding='utf-8')}"
+            for p in sorted(docs.glob("*"))
+            if p.is_file()
+        ),
+    )
+    kept = cache.load_texts("docs", entry)
+    if kept is not None:
+        return kept
+    made = emit_docs(spec, templates, rendered)
+    cache.store_texts("docs", entry, made)
+    return made
+
+
 def render_all(project: Project, spec: Spec | None = None) -> dict[str, str]:
     """Every generated file, relative to the output folder, as it should be on disk.
 
@@ -123,7 +164,7 @@ def render_all(project: Project, spec: Spec | None = None) -> dict[str, str]:
     # Python is reported here, before the docs import the package.
     files = format_python(files, project.root / "pyproject.toml")
     if project.own_spec:
-        files.update(emit_docs(spec, project.templates, files))
+        files.update(cached_docs(spec, project.templates, files))
     files[MANIFEST] = manifest_text(files, spec)
     return files
 

@@ -78,3 +78,47 @@ def test_a_cache_that_cannot_be_made_is_left_out(project: Path, tmp_path: Path) 
     blocked.write_text("not a folder", encoding="utf-8")
     assert generate(project, blocked / "cache") == generate(project, "off")
     assert blocked.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_the_docs_follow_an_edited_docs_template_under_a_warm_cache(
+    project: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    generate(project, cache)  # warm: the docs are kept whole
+    labels = project / "templates" / "docs" / "labels.en.json"
+    text = labels.read_text(encoding="utf-8")
+    assert '"Request"' in text
+    labels.write_text(text.replace('"Request"', '"Request, edited"', 1), encoding="utf-8")
+    warm = generate(project, cache)
+    assert b"Request, edited" in warm["docs/index.html"]
+    assert generate(project, "off") == warm
+
+
+def test_the_docs_cache_key_holds_the_generators_own_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Docs come from code as well as templates: a changed generator misses the cache."""
+    from generator.emit import cache
+    from generator.emit import generate as gen
+    from generator.spec.loader import load_spec
+    from generator.spec.project import Project
+
+    monkeypatch.setenv("PAYGATE_CACHE_DIR", str(tmp_path / "cache"))
+    cache.folder.cache_clear()
+    project = Project(Path(__file__).resolve().parents[2])
+    spec = load_spec(project.spec)
+    rendered = {"paygate/x.py": "x = 1\n"}
+    calls: list[int] = []
+
+    def emit_docs(*args: object) -> dict[str, str]:
+        calls.append(1)
+        return {"docs/a.md": "a\n"}
+
+    monkeypatch.setattr(gen, "emit_docs", emit_docs)
+    assert gen.cached_docs(spec, project.templates, rendered) == {"docs/a.md": "a\n"}
+    assert gen.cached_docs(spec, project.templates, rendered) == {"docs/a.md": "a\n"}
+    assert calls == [1]  # the second came from the cache
+    monkeypatch.setattr(gen, "_generator_source", lambda: "another generator")
+    gen.cached_docs(spec, project.templates, rendered)
+    assert calls == [1, 1]
+    cache.folder.cache_clear()
