@@ -85,7 +85,15 @@ from .operations import (
 from .results import RESULT_TABLES, AnyResult, ResultTable
 from .secrets import Secret
 
-__all__ = ["Config", "RedirectForm", "Transport", "join_params", "parse_body", "split_params"]
+__all__ = [
+    "Config",
+    "RedirectForm",
+    "Transport",
+    "is_loopback_host",
+    "join_params",
+    "parse_body",
+    "split_params",
+]
 
 log = logging.getLogger("paygate")
 

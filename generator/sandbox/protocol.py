@@ -47,9 +47,9 @@ from urllib.parse import urlencode, urlsplit
 
 from paygate import OPERATIONS, SUCCESS, VALIDATORS, Issue, OperationInfo, Secret
 from paygate.crypto import Cipher, compute_mac, make_cipher, verify_mac
-from paygate.demo import is_loopback_host
 from paygate.errors import DecryptionError
 from paygate.issues import RULES
+from paygate.transport import is_loopback_host
 
 __all__ = [
     "DECLINED",

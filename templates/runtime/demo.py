@@ -17,13 +17,12 @@ Computop gave you.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from .errors import PaygateError
 from .secrets import Secret
-from .transport import Config
+from .transport import Config, is_loopback_host
 
 __all__ = [
     "CIPHER",
@@ -43,17 +42,6 @@ CIPHER_KEY: Final = "TEST-ONLY-demo-blowfish-key"
 CIPHER: Final = "blowfish"
 #: Where ``paygate sandbox`` listens by default.
 SANDBOX_URL: Final = "http://127.0.0.1:8080/"
-
-
-def is_loopback_host(host: str) -> bool:
-    """``localhost`` or a loopback IP address (127.0.0.0/8, ::1); no name is resolved."""
-    host = host.strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def sandbox_config(base_url: str = SANDBOX_URL, **settings: Any) -> Config:
