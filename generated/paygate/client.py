@@ -23,15 +23,22 @@ an operation name only one method has is also a method of the client itself
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Literal, cast
 
-from . import builders
+from .builders import _wire
+from .errors import ValidationError
 from .results import (
     CreditResult,
     InquireResult,
     ReverseResult,
 )
 from .transport import Config, RedirectForm, Transport, join_params, parse_body, split_params
+from .validators import (
+    validate_alipayplus_credit_request,
+    validate_alipayplus_inquire_request,
+    validate_alipayplus_payment_request,
+    validate_alipayplus_reverse_request,
+)
 
 __all__ = [
     "AlipayplusCalls",
@@ -84,35 +91,55 @@ class Client(Transport):
         default, so results come back encrypted.
         The arguments are the builder's: see ``paygate.build_alipayplus_payment``.
         """
-        built = builders.build_alipayplus_payment(
-            MerchantID=self.config.merchant_id,
-            TransID=TransID,
-            RefNr=RefNr,
-            Amount=Amount,
-            Currency=Currency,
-            CountryCode=CountryCode,
-            OrderDesc=OrderDesc,
-            URLSuccess=URLSuccess,
-            URLFailure=URLFailure,
-            Response=Response,
-            URLNotify=URLNotify,
-            UserData=UserData,
-            ReqId=ReqId if ReqId is not None else uuid.uuid4().hex,
-            CustomerID=CustomerID,
-            terminalType=terminalType,
-            osType=osType,
-            FxCurrency=FxCurrency,
-            sdFirstName=sdFirstName,
-            sdLastName=sdLastName,
-            sdcountryCode=sdcountryCode,
-            sdState=sdState,
-            sdCity=sdCity,
-            sdStreet=sdStreet,
-            sdStreet2=sdStreet2,
-            sdZip=sdZip,
-            Plain=Plain,
-            Custom=Custom,
-        )
+        params: dict[str, object] = {}
+        params["MerchantID"] = self.config.merchant_id
+        params["TransID"] = TransID
+        if RefNr is not None:
+            params["RefNr"] = RefNr
+        params["Amount"] = _wire(Amount)
+        params["Currency"] = Currency
+        if CountryCode is not None:
+            params["CountryCode"] = CountryCode
+        params["OrderDesc"] = OrderDesc
+        params["URLSuccess"] = URLSuccess
+        params["URLFailure"] = URLFailure
+        if Response is not None:
+            params["Response"] = Response
+        params["URLNotify"] = URLNotify
+        if UserData is not None:
+            params["UserData"] = UserData
+        params["ReqId"] = ReqId if ReqId is not None else uuid.uuid4().hex
+        if CustomerID is not None:
+            params["CustomerID"] = CustomerID
+        if terminalType is not None:
+            params["terminalType"] = terminalType
+        if osType is not None:
+            params["osType"] = osType
+        params["FxCurrency"] = FxCurrency
+        if sdFirstName is not None:
+            params["sdFirstName"] = sdFirstName
+        if sdLastName is not None:
+            params["sdLastName"] = sdLastName
+        if sdcountryCode is not None:
+            params["sdcountryCode"] = sdcountryCode
+        if sdState is not None:
+            params["sdState"] = sdState
+        if sdCity is not None:
+            params["sdCity"] = sdCity
+        if sdStreet is not None:
+            params["sdStreet"] = sdStreet
+        if sdStreet2 is not None:
+            params["sdStreet2"] = sdStreet2
+        if sdZip is not None:
+            params["sdZip"] = sdZip
+        if Plain is not None:
+            params["Plain"] = Plain
+        if Custom is not None:
+            params["Custom"] = Custom
+        issues = validate_alipayplus_payment_request(params, with_mac=False)
+        if issues:
+            raise ValidationError("alipayplus.payment.request", issues)
+        built = cast("dict[str, str]", params)
         return self.form("alipayplus.payment", built)
 
     def reverse(
@@ -134,16 +161,21 @@ class Client(Transport):
 
         The arguments are the builder's: see ``paygate.build_alipayplus_reverse``.
         """
-        built = builders.build_alipayplus_reverse(
-            MerchantID=self.config.merchant_id,
-            PayID=PayID,
-            TransID=TransID,
-            RefNr=RefNr,
-            Amount=Amount,
-            Currency=Currency,
-            UserData=UserData,
-            ReqId=ReqId if ReqId is not None else uuid.uuid4().hex,
-        )
+        params: dict[str, object] = {}
+        params["MerchantID"] = self.config.merchant_id
+        params["PayID"] = PayID
+        params["TransID"] = TransID
+        if RefNr is not None:
+            params["RefNr"] = RefNr
+        params["Amount"] = _wire(Amount)
+        params["Currency"] = Currency
+        if UserData is not None:
+            params["UserData"] = UserData
+        params["ReqId"] = ReqId if ReqId is not None else uuid.uuid4().hex
+        issues = validate_alipayplus_reverse_request(params, with_mac=False)
+        if issues:
+            raise ValidationError("alipayplus.reverse.request", issues)
+        built = cast("dict[str, str]", params)
         result = self.call("alipayplus.reverse", built)
         assert isinstance(result, ReverseResult)
         self.raise_if_declined(result)
@@ -169,17 +201,23 @@ class Client(Transport):
 
         The arguments are the builder's: see ``paygate.build_alipayplus_credit``.
         """
-        built = builders.build_alipayplus_credit(
-            MerchantID=self.config.merchant_id,
-            PayID=PayID,
-            TransID=TransID,
-            RefNr=RefNr,
-            Amount=Amount,
-            Currency=Currency,
-            Reason=Reason,
-            UserData=UserData,
-            ReqId=ReqId if ReqId is not None else uuid.uuid4().hex,
-        )
+        params: dict[str, object] = {}
+        params["MerchantID"] = self.config.merchant_id
+        params["PayID"] = PayID
+        params["TransID"] = TransID
+        if RefNr is not None:
+            params["RefNr"] = RefNr
+        params["Amount"] = _wire(Amount)
+        params["Currency"] = Currency
+        if Reason is not None:
+            params["Reason"] = Reason
+        if UserData is not None:
+            params["UserData"] = UserData
+        params["ReqId"] = ReqId if ReqId is not None else uuid.uuid4().hex
+        issues = validate_alipayplus_credit_request(params, with_mac=False)
+        if issues:
+            raise ValidationError("alipayplus.credit.request", issues)
+        built = cast("dict[str, str]", params)
         result = self.call("alipayplus.credit", built)
         assert isinstance(result, CreditResult)
         self.raise_if_declined(result)
@@ -196,10 +234,13 @@ class Client(Transport):
 
         The arguments are the builder's: see ``paygate.build_alipayplus_inquire``.
         """
-        built = builders.build_alipayplus_inquire(
-            MerchantID=self.config.merchant_id,
-            PayID=PayID,
-        )
+        params: dict[str, object] = {}
+        params["MerchantID"] = self.config.merchant_id
+        params["PayID"] = PayID
+        issues = validate_alipayplus_inquire_request(params, with_mac=False)
+        if issues:
+            raise ValidationError("alipayplus.inquire.request", issues)
+        built = cast("dict[str, str]", params)
         result = self.call("alipayplus.inquire", built)
         assert isinstance(result, InquireResult)
         return result
